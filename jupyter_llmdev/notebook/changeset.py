@@ -21,7 +21,16 @@ import time as _time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["CellState", "ChangeSet", "Edit", "EditOp", "Status", "new_cell_id", "new_change_id"]
+__all__ = [
+    "CellState",
+    "ChangeSet",
+    "Edit",
+    "EditOp",
+    "ProposedCell",
+    "Status",
+    "new_cell_id",
+    "new_change_id",
+]
 
 EditOp = Literal["insert", "replace", "delete"]
 Status = Literal["applied", "reverted", "proposed"]
@@ -35,6 +44,16 @@ def new_change_id() -> str:
 def new_cell_id() -> str:
     """A new nbformat 4.5 cell id (8 hex digits, valid for the ``^[a-zA-Z0-9-_]+$`` rule)."""
     return secrets.token_hex(4)
+
+
+@dataclass(frozen=True)
+class ProposedCell:
+    """A cell the model proposed (parsed from its reply), before it is placed in a notebook."""
+
+    cell_type: str
+    source: str
+    #: the id of the cell the model asked to replace, if it did
+    replaces: str | None = None
 
 
 @dataclass
