@@ -72,6 +72,11 @@ class LLMDevError(Exception):
         self.hint = hint
         super().__init__(message if not hint else f"{message}\n{hint}")
 
+    def _render_traceback_(self) -> list[str]:
+        """Lines IPython shows instead of a traceback when a magic raises this error."""
+        first, *rest = str(self).splitlines() or [""]
+        return [f"\x1b[31mjupyter-llmdev: {first}\x1b[0m", *rest]
+
 
 class ConfigError(LLMDevError):
     """Raised when configuration is missing, malformed or contradictory."""

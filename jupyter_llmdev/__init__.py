@@ -1,0 +1,34 @@
+"""jupyter-llmdev: plan, approve, build and review notebook code with LLMs; every change versioned.
+
+Importing this package is cheap: no ``openai``, no IPython, no server code until a front end
+asks for it. Entry points:
+
+* ``%load_ext jupyter_llmdev`` -- the ``%llm`` / ``%%llm`` magics and the kernel comm;
+* ``llmdev`` -- the command line on .ipynb files (``jupyter_llmdev.cli.main``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._version import PROTOCOL_VERSION, __version__
+
+__all__ = ["PROTOCOL_VERSION", "__version__", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magics, and in a kernel the comm target of the live channel."""
+    from .kernel.comm import LiveChannel
+    from .kernel.magics import LLMMagics
+
+    channel = None
+    if getattr(ipython, "kernel", None) is not None:
+        channel = LiveChannel()
+        channel.register()
+    ipython.register_magics(LLMMagics(ipython, channel))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove the magics (the comm target goes with the kernel)."""
+    ipython.magics_manager.magics["line"].pop("llm", None)
+    ipython.magics_manager.magics["cell"].pop("llm", None)

@@ -1,0 +1,121 @@
+"""One command grammar for ``%llm`` / ``%%llm``, the side panel's slash commands and the CLI.
+
+A command line is ``[COMMAND] [FLAGS...] [TEXT]``. The first word is a command only when it is
+one of :data:`COMMANDS`; otherwise the whole line is the prompt of ``ask`` (so ``%llm plot the
+losses`` asks). To ask something that starts with a command word, write ``ask`` first. Flags
+are read from the front until the first word that is not a flag; the rest is kept verbatim
+(quotes, apostrophes and all), so prompts need no shell quoting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import CommandError
+
+__all__ = ["COMMANDS", "Command", "CommandSpec", "parse_command", "usage"]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """What a command is for, which flags it takes, and what its text means."""
+
+    role: str
+    summary: str
+    #: flag name -> True when it takes a value; a value-taking flag with a ``?`` default may stand alone
+    flags: dict[str, bool] = field(default_factory=dict)
+    #: what the text after the flags is ("" = the command takes none)
+    text: str = ""
+    #: False while the engine part of the command is not built yet
+    available: bool = True
+
+
+_ASK_FLAGS = {"replace": False, "after": True, "model": True, "dry-run": False, "no-markdown": False}
+
+COMMANDS: dict[str, CommandSpec] = {
+    "ask": CommandSpec("ask", "generate cells below the current one (or --replace it)", _ASK_FLAGS, "PROMPT"),
+    "plan": CommandSpec("architect", "start or continue the draft plan", {"model": True}, "PROMPT", False),
+    "approve": CommandSpec("human", "approve the draft plan", {}, "[PLAN]", False),
+    "build": CommandSpec("developer", "implement the approved plan", {"model": True, "no-plan": False}, "[PLAN]", False),
+    "review": CommandSpec("reviewers", "review a change against its plan", {}, "[CHANGE]", False),
+    "fix": CommandSpec("developer", "apply review findings as a new change", {"only": True}, "[REVIEW]", False),
+    "log": CommandSpec("-", "list the recorded changes", {}, ""),
+    "show": CommandSpec("-", "show one change", {}, "CHANGE"),
+    "diff": CommandSpec("-", "show the diff of one change", {}, "CHANGE"),
+    "revert": CommandSpec("-", "revert a change exactly", {"force": False}, "CHANGE"),
+    "doc": CommandSpec("architect", "show the architecture doc", {}, "", False),
+    "export": CommandSpec("-", "export #| export cells to modules", {"to": True, "check": False}, "", False),
+    "config": CommandSpec("-", "show the resolved configuration (keys masked)", {}, ""),
+    "help": CommandSpec("-", "list the commands", {}, ""),
+}
+
+
+@dataclass
+class Command:
+    """A parsed command line."""
+
+    name: str
+    flags: dict[str, str | bool] = field(default_factory=dict)
+    text: str = ""
+
+    @property
+    def spec(self) -> CommandSpec:
+        return COMMANDS[self.name]
+
+
+def parse_command(line: str, *, body: str | None = None) -> Command:
+    """Parse a magic / slash-command line; ``body`` is a ``%%llm`` cell's body (appended to the text).
+
+    Raises :class:`CommandError` for an unknown flag, a flag missing its value, or a command given
+    text it does not take.
+    """
+    stripped = line.strip()
+    if stripped.startswith("/"):
+        stripped = stripped[1:]
+    head, _, rest = stripped.partition(" ")
+    if head in COMMANDS:
+        name, remainder = head, rest
+    else:
+        name, remainder = "ask", stripped
+    spec = COMMANDS[name]
+    flags, text = _parse_flags(name, spec, remainder)
+    if body is not None and body.strip():
+        text = f"{text}\n{body}".strip("\n") if text else body.strip("\n")
+    if text and not spec.text:
+        raise CommandError(f"`{name}` takes no text, got {text[:40]!r}.", hint=f"Usage: {usage(name)}")
+    if spec.text == "PROMPT" and not text:
+        raise CommandError(f"`{name}` needs a prompt.", hint=f"Usage: {usage(name)}")
+    return Command(name, flags, text)
+
+
+def _parse_flags(name: str, spec: CommandSpec, remainder: str) -> tuple[dict[str, str | bool], str]:
+    flags: dict[str, str | bool] = {}
+    rest = remainder.lstrip()
+    while rest.startswith("--"):
+        word, _, after = rest.partition(" ")
+        flag, equals, value = word[2:].partition("=")
+        if flag not in spec.flags:
+            known = ", ".join(f"--{known}" for known in spec.flags) or "none"
+            raise CommandError(f"Unknown flag --{flag} for `{name}` (flags: {known}).", hint=f"Usage: {usage(name)}")
+        if spec.flags[flag] and not equals:
+            value, _, after = after.lstrip().partition(" ")
+            if not value:
+                raise CommandError(f"--{flag} needs a value.", hint=f"Usage: {usage(name)}")
+        # a switch may still carry a value: `--replace=CELL_ID`
+        flags[flag] = value if (spec.flags[flag] or equals) else True
+        rest = after.lstrip()
+    return flags, rest.strip()
+
+
+def usage(name: str | None = None) -> str:
+    """One usage line for ``name``, or the table of every command."""
+    if name is not None:
+        spec = COMMANDS[name]
+        flags = " ".join(f"[--{flag}{' VALUE' if takes else ''}]" for flag, takes in spec.flags.items())
+        return " ".join(part for part in (f"%llm {name}", flags, spec.text) if part)
+    width = max(len(command) for command in COMMANDS)
+    rows = []
+    for command, spec in COMMANDS.items():
+        later = "" if spec.available else "  (not built yet)"
+        rows.append(f"  {command.ljust(width)}  {spec.summary}{later}")
+    return "Commands (`%llm PROMPT` is `%llm ask PROMPT`):\n" + "\n".join(rows)

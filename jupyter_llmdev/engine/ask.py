@@ -1,0 +1,170 @@
+"""The ``ask`` command: context in, streamed reply, proposed cells out as one ChangeSet.
+
+The engine never touches a front end and never writes a notebook: it returns the ChangeSet and
+each front end applies it its own way (CLI: to the file; kernel: through the frontend comm or
+``set_next_input``; server: to the panel's preview).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Iterator
+
+from ..llm.types import Endpoint, Finished, Status, StreamEvent, Usage
+from ..notebook.changeset import ChangeSet, ProposedCell
+from ..notebook.snapshot import NotebookSnapshot
+
+__all__ = ["AskRequest", "AskResult", "Engine", "EventSink"]
+
+#: receives Status and Delta events while a request runs
+EventSink = Callable[[StreamEvent], None]
+
+
+@dataclass
+class AskRequest:
+    """Everything the ``ask`` command needs, whichever front end it came from."""
+
+    prompt: str
+    snapshot: NotebookSnapshot
+    #: the cell the request is about; new cells go after it (``None``: end of notebook)
+    target_cell_id: str | None = None
+    #: replace this cell with the first generated one
+    replace_id: str | None = None
+    #: ``provider:model`` or ``model`` overriding the configured one for this request
+    model: str | None = None
+    #: ``{name}`` summaries from the kernel namespace
+    variables: dict[str, str] = field(default_factory=dict)
+    #: cells to leave out of the context (the ``%%llm`` cell itself is the request)
+    exclude_cell_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class AskResult:
+    """What came back: the ChangeSet to apply (``None`` when the reply held no cells) and the text."""
+
+    changeset: ChangeSet | None
+    text: str
+    proposed: list[ProposedCell]
+    #: prose the parser kept out of the cells (shown to the user, never dropped)
+    prose: list[str]
+    context_summary: str
+    usage: Usage
+    truncated: bool
+    endpoint: Endpoint
+
+
+class Engine:
+    """Runs commands against the configured models; one per front end session."""
+
+    def __init__(self, config: Any, *, environ: dict[str, str] | None = None) -> None:
+        self.config = config
+        self._environ = environ
+
+    # -- ask -------------------------------------------------------------------------------
+
+    def ask(self, request: AskRequest, on_event: EventSink | None = None) -> AskResult:
+        """Run ``ask`` synchronously (magics, CLI); Ctrl-C raises :class:`Cancelled`."""
+        endpoint, messages, summary = self._prepare(request)
+        sink = on_event or _ignore
+        sink(Status(summary))
+        client = self._client(endpoint)
+        finished = _drain(client.stream(messages), sink)
+        return self._finish(request, endpoint, finished, summary)
+
+    async def aask(self, request: AskRequest, on_event: EventSink | None = None) -> AskResult:
+        """Run ``ask`` on the event loop (server extension); cancellation propagates."""
+        endpoint, messages, summary = self._prepare(request)
+        sink = on_event or _ignore
+        sink(Status(summary))
+        client = self._client(endpoint)
+        finished = await _adrain(client.astream(messages), sink)
+        return self._finish(request, endpoint, finished, summary)
+
+    # -- steps shared by sync and async ----------------------------------------------------
+
+    def _prepare(self, request: AskRequest) -> tuple[Endpoint, list[dict[str, str]], str]:
+        from ..context import build_context, find_architecture_doc
+
+        endpoint = self._endpoint("ask", request.model)
+        start_dir = Path(request.snapshot.path).parent if request.snapshot.path else None
+        doc_path = find_architecture_doc(start_dir, self.config.doc_path or None)
+        doc_text = doc_path.read_text(encoding="utf-8") if doc_path else None
+        context = build_context(
+            role="ask",
+            request=request.prompt,
+            snapshot=request.snapshot,
+            target_cell_id=request.replace_id or request.target_cell_id,
+            doc_text=doc_text,
+            doc_path=str(doc_path) if doc_path else None,
+            variables=request.variables or None,
+            budget_tokens=self.config.context_budget,
+            exclude_cell_ids=request.exclude_cell_ids,
+        )
+        return endpoint, context.messages, context.report.summary()
+
+    def _finish(
+        self, request: AskRequest, endpoint: Endpoint, finished: Finished, summary: str
+    ) -> AskResult:
+        from ..notebook.placement import plan_edits
+        from ..replies import ReplyParser
+
+        parser = ReplyParser(prose_as_markdown=self.config.prose_as_markdown)
+        proposed = parser.feed(finished.text) + parser.finish()
+        changeset = None
+        if proposed:
+            edits = plan_edits(
+                request.snapshot,
+                proposed,
+                after_id=request.target_cell_id,
+                replace_id=request.replace_id,
+            )
+            changeset = ChangeSet(
+                edits=edits,
+                role="ask",
+                model=endpoint.model,
+                provider=endpoint.provider,
+                command="ask",
+                prompt=request.prompt,
+                usage=finished.usage.to_dict(),
+            )
+        return AskResult(
+            changeset=changeset,
+            text=finished.text,
+            proposed=proposed,
+            prose=list(parser.prose),
+            context_summary=summary,
+            usage=finished.usage,
+            truncated=finished.truncated,
+            endpoint=endpoint,
+        )
+
+    def _endpoint(self, role: str, model: str | None) -> Endpoint:
+        if model:
+            return self.config.endpoint_for_model(model)
+        return self.config.endpoint(role)
+
+    def _client(self, endpoint: Endpoint) -> Any:
+        from ..llm.client import LLMClient
+
+        return LLMClient(endpoint, self.config.limits(), environ=self._environ)
+
+
+def _ignore(event: StreamEvent) -> None:
+    del event
+
+
+def _drain(events: Iterator[StreamEvent], sink: EventSink) -> Finished:
+    for event in events:
+        if isinstance(event, Finished):
+            return event
+        sink(event)
+    raise RuntimeError("the LLM client ended a stream without a Finished event")
+
+
+async def _adrain(events: AsyncIterator[StreamEvent], sink: EventSink) -> Finished:
+    async for event in events:
+        if isinstance(event, Finished):
+            return event
+        sink(event)
+    raise RuntimeError("the LLM client ended a stream without a Finished event")

@@ -1,0 +1,233 @@
+"""``%llm`` / ``%%llm``: the command grammar of :mod:`jupyter_llmdev.commands` inside a kernel."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from ..commands import Command, parse_command, usage
+from ..errors import Cancelled, CommandError, LLMError
+from ..notebook.snapshot import CellSnapshot, NotebookSnapshot
+from .comm import LiveChannel
+from ..streamview import StreamView
+
+__all__ = ["LLMMagics"]
+
+#: user-namespace names under which front ends publish the notebook's path
+_PATH_NAMES = ("__session__", "__vsc_ipynb_file__")
+
+
+@magics_class
+class LLMMagics(Magics):
+    """The ``%llm`` line magic and ``%%llm`` cell magic."""
+
+    def __init__(self, shell: Any, channel: LiveChannel | None = None) -> None:
+        super().__init__(shell)
+        self.channel = channel
+
+    @line_cell_magic
+    def llm(self, line: str, cell: str | None = None) -> None:
+        """Ask the LLM, or run a history command; ``%llm help`` lists the commands."""
+        command = parse_command(line, body=cell)
+        if not command.spec.available:
+            raise CommandError(
+                f"`{command.name}` is not built yet in this version of jupyter-llmdev.",
+                hint="`%llm help` lists what works today.",
+            )
+        handler = getattr(self, f"_cmd_{command.name}")
+        handler(command)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def _cmd_help(self, command: Command) -> None:
+        del command
+        print(usage())
+
+    def _cmd_config(self, command: Command) -> None:
+        del command
+        from ..config import format_config_table
+
+        print(format_config_table(self._config()))
+
+    def _cmd_ask(self, command: Command) -> None:
+        from ..context import interpolate
+        from ..engine.ask import AskRequest
+
+        cell_id = self._executing_cell_id()
+        snapshot, live = self._snapshot(cell_id)
+        target = cell_id if snapshot.index(cell_id) is not None else _last_id(snapshot)
+        replace = command.flags.get("replace")
+        replace_id = (replace if isinstance(replace, str) else target) if replace else None
+        prompt, variables = interpolate(command.text, self.shell.user_ns)
+        request = AskRequest(
+            prompt=prompt,
+            snapshot=snapshot,
+            target_cell_id=str(command.flags.get("after") or target or "") or None,
+            replace_id=replace_id,
+            model=str(command.flags["model"]) if "model" in command.flags else None,
+            variables=variables,
+            exclude_cell_ids=(cell_id,) if cell_id and not replace_id else (),
+        )
+        view = StreamView(rich=self._in_kernel())
+        try:
+            result = self._engine_for().ask(request, view)
+        except Cancelled as error:
+            view.note("[stopped] nothing was inserted." if not error.partial else
+                      "[stopped: the reply above is incomplete] nothing was inserted.")
+            return
+        except LLMError as error:
+            if error.partial:
+                view.note("[incomplete reply: the text above is all that arrived] nothing was inserted.")
+            raise
+        view.end_text()
+        self._deliver(result, command, live=live, view=view, notebook_path=snapshot.path)
+
+    def _cmd_log(self, command: Command) -> None:
+        del command
+        from ..notebook.history import log_lines
+
+        nb = self._saved_notebook()
+        lines = log_lines(nb)
+        print("\n".join(lines) if lines else "No changes recorded in this notebook yet.")
+
+    def _cmd_show(self, command: Command) -> None:
+        from ..notebook.history import show_change
+
+        print(show_change(self._saved_notebook(), _change_id(command)))
+
+    def _cmd_diff(self, command: Command) -> None:
+        from ..notebook.history import diff_change
+
+        print(diff_change(self._saved_notebook(), _change_id(command), color=True))
+
+    def _cmd_revert(self, command: Command) -> None:
+        change = _change_id(command)
+        path = self._notebook_path() or "NOTEBOOK.ipynb"
+        raise CommandError(
+            "The kernel cannot safely rewrite a notebook that is open in an editor.",
+            hint=f"Use the LLM panel's History > Revert, or save and run: llmdev revert {path} {change}",
+        )
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    def _deliver(self, result: Any, command: Command, *, live: bool, view: StreamView,
+                 notebook_path: str | None) -> None:
+        for prose in result.prose:
+            view.note(prose)
+        tail = _summary_tail(result)
+        changeset = result.changeset
+        if changeset is None:
+            view.note(f"[llm] the reply holds no cells; nothing inserted.{tail}")
+            return
+        count = len(changeset.edits)
+        if command.flags.get("dry-run"):
+            view.note(f"[llm] dry run: {count} edit(s) proposed, nothing inserted.{tail}")
+            return
+        if live and self.channel and self.channel.send_apply(changeset.to_dict(), notebook_path=notebook_path):
+            where = "in place of this cell" if result.proposed and command.flags.get("replace") else "below"
+            view.note(f"[llm] change {changeset.id}: {_edits_phrase(changeset)} {where}.{tail}")
+            return
+        self._fallback_insert(changeset, view, replace=bool(command.flags.get("replace")), tail=tail)
+
+    def _fallback_insert(self, changeset: Any, view: StreamView, *, replace: bool, tail: str) -> None:
+        sources = [edit.after.source for edit in changeset.edits if edit.after is not None]
+        first, rest = sources[0], sources[1:]
+        self.shell.set_next_input(first, replace=replace)
+        where = "replaces this cell" if replace else "is inserted below"
+        view.note(f"[llm] the first cell {where} (no JupyterLab extension connected, so the change "
+                  f"is not recorded in the notebook).{tail}")
+        for number, source in enumerate(rest, start=2):
+            view.note(f"--- cell {number} of {len(sources)} (copy it into a new cell) ---\n{source}")
+
+    # -- context -----------------------------------------------------------------------------
+
+    def _snapshot(self, cell_id: str | None) -> tuple[NotebookSnapshot, bool]:
+        if self.channel is not None:
+            live = self.channel.snapshot_for(cell_id)
+            if live is not None:
+                return live, True
+        path = self._notebook_path()
+        if path and os.path.exists(path):
+            from ..notebook.io import read_notebook
+
+            nb = read_notebook(path)
+            return NotebookSnapshot.from_notebook(nb, path=path, active_cell_id=cell_id), False
+        return self._history_snapshot(), False
+
+    def _history_snapshot(self) -> NotebookSnapshot:
+        """Without a notebook (terminal IPython): this session's inputs, as cells."""
+        inputs = list(self.shell.user_ns.get("In", []))[1:-1]
+        cells = [CellSnapshot(id=f"in-{n}", cell_type="code", source=src)
+                 for n, src in enumerate(inputs, start=1) if src.strip()]
+        return NotebookSnapshot(cells=cells, path=None, active_cell_id=None)
+
+    def _executing_cell_id(self) -> str | None:
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is None:
+            return None
+        parent = kernel.get_parent() or {}
+        cell_id = (parent.get("metadata") or {}).get("cellId")
+        return str(cell_id) if cell_id else None
+
+    def _notebook_path(self) -> str | None:
+        for name in _PATH_NAMES:
+            value = self.shell.user_ns.get(name)
+            if isinstance(value, str) and value.endswith(".ipynb"):
+                return value
+        return None
+
+    def _saved_notebook(self) -> Any:
+        from ..notebook.io import read_notebook
+
+        path = self._notebook_path()
+        if not path:
+            raise CommandError(
+                "This kernel does not know which notebook it belongs to.",
+                hint="Run it from Jupyter, or use the CLI: llmdev log NOTEBOOK.ipynb",
+            )
+        return read_notebook(path)
+
+    def _in_kernel(self) -> bool:
+        return getattr(self.shell, "kernel", None) is not None
+
+    def _config(self) -> Any:
+        from ..config import load_config
+
+        path = self._notebook_path()
+        start = Path(path).parent if path else Path.cwd()
+        return load_config(start_dir=start, traitlets_config=self.shell.config)
+
+    def _engine_for(self) -> Any:
+        from ..engine.ask import Engine
+
+        return Engine(self._config())
+
+
+def _change_id(command: Command) -> str:
+    if not command.text:
+        raise CommandError(f"`{command.name}` needs a change id.", hint=f"Usage: {usage(command.name)}")
+    return command.text.split()[0]
+
+
+def _last_id(snapshot: NotebookSnapshot) -> str | None:
+    return snapshot.cells[-1].id if snapshot.cells else None
+
+
+def _edits_phrase(changeset: Any) -> str:
+    counts: dict[str, int] = {}
+    for edit in changeset.edits:
+        counts[edit.op] = counts.get(edit.op, 0) + 1
+    words = {"insert": "inserted", "replace": "replaced", "delete": "deleted"}
+    return ", ".join(f"{n} cell{'s' if n != 1 else ''} {words[op]}" for op, n in counts.items())
+
+
+def _summary_tail(result: Any) -> str:
+    usage_text = ""
+    if result.usage.reported:
+        usage_text = f" {result.usage.prompt_tokens} in / {result.usage.completion_tokens} out tokens."
+    cut = " The reply hit the output limit and may be cut short." if result.truncated else ""
+    context = f"\n[llm] {result.context_summary}" if result.context_summary else ""
+    return f"{usage_text}{cut}{context}"

@@ -1,0 +1,67 @@
+"""What a running request shows (in a cell or a terminal): a status line, the reply streaming in, notes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .llm.types import Delta, Status, StreamEvent
+
+__all__ = ["StreamView"]
+
+
+class StreamView:
+    """Renders engine events into the running cell's output.
+
+    In a kernel the status line is one display updated in place (so "rate limited, retrying in 1 s
+    (2/3)" replaces "waiting for ...") and the reply text goes to stdout as it arrives. In a
+    terminal IPython the status goes to stderr on its own lines.
+    """
+
+    def __init__(self, *, rich: bool) -> None:
+        self.rich = rich
+        self.received = 0
+        self._handle: Any = None
+        self._ends_with_newline = True
+
+    def __call__(self, event: StreamEvent) -> None:
+        if isinstance(event, Delta):
+            self.text(event.text)
+        elif isinstance(event, Status):
+            self.status(event.text)
+
+    def status(self, text: str) -> None:
+        """Show or replace the status line."""
+        if not text:
+            return
+        if not self.rich:
+            print(f"[llm] {text}", file=sys.stderr, flush=True)
+            return
+        from IPython.display import display
+
+        bundle = {"text/plain": f"[llm] {text}"}
+        if self._handle is None:
+            self._handle = display(bundle, raw=True, display_id=True)
+        else:
+            self._handle.update(bundle, raw=True)
+
+    def text(self, delta: str) -> None:
+        """Write reply text as it arrives."""
+        if not delta:
+            return
+        self.received += len(delta)
+        self._ends_with_newline = delta.endswith("\n")
+        sys.stdout.write(delta)
+        sys.stdout.flush()
+
+    def end_text(self) -> None:
+        """Close the streamed text with a newline so later lines start clean."""
+        if not self._ends_with_newline:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            self._ends_with_newline = True
+
+    def note(self, text: str) -> None:
+        """A final line under the reply (what was inserted, what was cut, usage)."""
+        self.end_text()
+        print(text, flush=True)
