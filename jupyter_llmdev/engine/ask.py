@@ -141,7 +141,7 @@ class Engine:
 
     def _endpoint(self, role: str, model: str | None) -> Endpoint:
         if model:
-            return self.config.endpoint_for_model(model)
+            return self.config.model_endpoint(model)
         return self.config.endpoint(role)
 
     def _client(self, endpoint: Endpoint) -> Any:

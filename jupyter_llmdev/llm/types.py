@@ -35,6 +35,10 @@ class Endpoint:
         """``provider:model`` for logs and messages (never the key, never a URL with credentials)."""
         return f"{self.provider}:{self.model}"
 
+    def __repr__(self) -> str:
+        # base_url may carry credentials (user:password@host): keep it out of reprs and logs
+        return f"Endpoint({self.describe()!r}, api_key_env={self.api_key_env!r})"
+
 
 @dataclass(frozen=True)
 class RequestLimits:
