@@ -450,6 +450,11 @@ def test_doc_path_is_relative_to_its_source(tmp_path):
     write_pyproject(project, '[tool.llmdev]\ndoc_path = "docs/DESIGN.md"\n')
     nested = project / "nb"
     nested.mkdir()
+    with pytest.raises(ConfigError, match="does not exist"):
+        load(nested).doc_file()
+    (project / "docs").mkdir()
+    (project / "docs" / "DESIGN.md").write_text("# design\n")
+    (nested / "NOTES.md").write_text("# notes\n")
     assert load(nested).doc_file() == project / "docs" / "DESIGN.md"
     from_env = load(nested, environ={"LLMDEV_DOC_PATH": "NOTES.md"})
     assert from_env.doc_file() == nested / "NOTES.md"

@@ -109,13 +109,9 @@ class ResolvedConfig:
 
     def doc_file(self) -> Path | None:
         """``doc_path``, else the nearest ARCHITECTURE.md from start_dir upwards, else None."""
-        if self.doc_path:
-            return Path(self.doc_path)
-        for folder in (self.start_dir, *self.start_dir.parents):
-            candidate = folder / ARCHITECTURE_DOC
-            if candidate.is_file():
-                return candidate
-        return None
+        from ..context.doc import find_architecture_doc
+
+        return find_architecture_doc(self.start_dir, self.doc_path or None)
 
     def describe(self) -> list[tuple[str, str, str]]:
         """Rows (key, shown value, source) for ``llmdev config``; keys masked, never shown."""

@@ -7,6 +7,7 @@ each front end applies it its own way (CLI: to the file; kernel: through the fro
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
@@ -84,19 +85,18 @@ class Engine:
     # -- steps shared by sync and async ----------------------------------------------------
 
     def _prepare(self, request: AskRequest) -> tuple[Endpoint, list[dict[str, str]], str]:
-        from ..context import build_context, find_architecture_doc
+        from ..context import build_context, read_architecture_doc
 
         endpoint = self._endpoint("ask", request.model)
-        start_dir = Path(request.snapshot.path).parent if request.snapshot.path else None
-        doc_path = find_architecture_doc(start_dir, self.config.doc_path or None)
-        doc_text = doc_path.read_text(encoding="utf-8") if doc_path else None
+        doc_path = self.config.doc_file()
+        doc_text = read_architecture_doc(doc_path) if doc_path else None
         context = build_context(
             role="ask",
             request=request.prompt,
             snapshot=request.snapshot,
             target_cell_id=request.replace_id or request.target_cell_id,
             doc_text=doc_text,
-            doc_path=str(doc_path) if doc_path else None,
+            doc_path=_shown_path(doc_path, self.config.start_dir) if doc_path else None,
             variables=request.variables or None,
             budget_tokens=self.config.context_budget,
             exclude_cell_ids=request.exclude_cell_ids,
@@ -148,6 +148,14 @@ class Engine:
         from ..llm.client import LLMClient
 
         return LLMClient(endpoint, self.config.limits(), environ=self._environ)
+
+
+def _shown_path(path: Path, start_dir: Path) -> str:
+    """The doc's path as the model sees it: relative when possible (no home folders in prompts)."""
+    try:
+        return os.path.relpath(path, start_dir)
+    except ValueError:
+        return path.name
 
 
 def _ignore(event: StreamEvent) -> None:
