@@ -11,7 +11,11 @@ Edit semantics, applied in list order:
   ``before`` is ``None``, ``after`` the new cell.
 * ``replace`` -- cell ``cell_id`` gets ``after``'s type and source; ``before`` holds the old ones.
 * ``delete``  -- cell ``cell_id`` is removed; ``before`` holds it (with its metadata, for an exact
-  revert) and ``anchor`` the id of the cell that preceded it (``None``: it was first).
+  revert), ``anchor`` the id of the cell that preceded it (``None``: it was first) and
+  ``position`` its index, used by a revert when the anchor cell is gone too.
+
+A ``before`` given on replace/delete must match the cell when applied (else ``ApplyError``);
+``before=None`` means "whatever the cell holds now" and the applier records the real one.
 """
 
 from __future__ import annotations
@@ -85,11 +89,15 @@ class Edit:
     before: CellState | None = None
     after: CellState | None = None
     anchor: str | None = None
+    #: delete only: the index the cell had, filled in by the applier
+    position: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"op": self.op, "cell_id": self.cell_id}
         if self.op in ("insert", "delete"):
             data["anchor"] = self.anchor
+        if self.op == "delete" and self.position is not None:
+            data["position"] = self.position
         data["before"] = self.before.to_dict() if self.before else None
         data["after"] = self.after.to_dict() if self.after else None
         return data
@@ -104,6 +112,7 @@ class Edit:
             before=CellState.from_dict(before) if before else None,
             after=CellState.from_dict(after) if after else None,
             anchor=data.get("anchor"),
+            position=data.get("position"),
         )
 
 

@@ -1,0 +1,191 @@
+"""The recorded change history of a notebook: find, list, describe and diff changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ChangeNotFound
+from .changeset import ChangeSet, Edit
+from .metadata import read_section
+
+__all__ = ["diff_change", "find_change", "latest_change", "log_lines", "show_change"]
+
+#: characters of the prompt's first line shown by ``log``
+PROMPT_CHARS = 60
+
+_RESET = "\x1b[0m"
+_COLORS = {
+    "header": "\x1b[1;33m",
+    "file": "\x1b[1m",
+    "hunk": "\x1b[36m",
+    "-": "\x1b[31m",
+    "+": "\x1b[32m",
+}
+
+
+def find_change(section_or_nb: Any, id_or_prefix: str) -> ChangeSet:
+    """The recorded change whose id is ``id_or_prefix`` or starts with it.
+
+    Accepts a notebook or a section from :func:`.metadata.read_section`. Raises
+    :class:`ChangeNotFound` (listing recent ids) when none matches, and when a prefix matches
+    more than one change.
+    """
+    records = _section(section_or_nb)["changes"]
+    query = (id_or_prefix or "").strip()
+    recent = ", ".join(record["id"] for record in reversed(records[-5:]))
+    known = (
+        f"Recent changes, newest first: {recent} (see `log`)."
+        if recent
+        else ("This notebook has no recorded changes yet.")
+    )
+    if not query:
+        raise ChangeNotFound("Give a change id, or a unique prefix of one.", hint=known)
+    exact = [record for record in records if record["id"] == query]
+    matches = exact or [r for r in records if r["id"].lower().startswith(query.lower())]
+    if not matches:
+        raise ChangeNotFound(f"This notebook has no change {query!r}.", hint=known)
+    if len(matches) > 1:
+        ids = ", ".join(record["id"] for record in matches[:6])
+        raise ChangeNotFound(
+            f"{query!r} is ambiguous: it starts {len(matches)} change ids ({ids}).",
+            hint="Give more characters of the id.",
+        )
+    return ChangeSet.from_dict(matches[0])
+
+
+def latest_change(nb: Any, *, status: str | None = "applied") -> ChangeSet | None:
+    """The most recent change (with ``status``, unless ``None``), e.g. the target of ``undo``."""
+    for record in reversed(_section(nb)["changes"]):
+        if status is None or record["status"] == status:
+            return ChangeSet.from_dict(record)
+    return None
+
+
+def log_lines(nb: Any) -> list[str]:
+    """One line per recorded change, oldest first, each starting with the change id.
+
+    ``<id>  <time>  <role>/<model>  <status>  <n> edits  <prompt's first line, trimmed>``
+    """
+    lines = []
+    for record in _section(nb)["changes"]:
+        count = len(record["edits"])
+        edits = f"{count} edit" if count == 1 else f"{count} edits"
+        who = f"{record['role']}/{record['model'] or '-'}"
+        lines.append(
+            f"{record['id']}  {record['time']}  {who}  {record['status']:<8}  {edits}  "
+            f"{_first_line(record['prompt'], PROMPT_CHARS)}".rstrip()
+        )
+    return lines
+
+
+def show_change(nb: Any, change_id: str) -> str:
+    """A readable multi-line description of one change: who, why, cost and each edit."""
+    section = _section(nb)
+    change = find_change(section, change_id)
+    by = change.role + (f" / {change.model}" if change.model else "")
+    if change.provider:
+        by += f" via {change.provider}"
+    rows = [
+        ("change", f"{change.id}  ({change.status})"),
+        ("time", change.time),
+        ("by", by),
+        ("command", change.command),
+    ]
+    for label, value in (
+        ("plan", change.plan_id),
+        ("parent", change.parent),
+        ("reverts", change.reverts),
+        ("reverted by", _reverted_by(section, change)),
+    ):
+        if value:
+            rows.append((label, value))
+    usage = ", ".join(f"{name} {value}" for name, value in change.usage.items())
+    rows.append(("usage", usage or "not recorded"))
+    lines = [f"{label + ':':<13}{value}" for label, value in rows]
+    lines.append("prompt:")
+    lines.extend(f"    {line}" for line in (change.prompt or "(none)").splitlines() or [""])
+    lines.append(f"edits ({len(change.edits)}):")
+    lines.extend(f"    {_describe(edit)}" for edit in change.edits)
+    return "\n".join(lines)
+
+
+def diff_change(nb: Any, change_id: str, color: bool = False) -> str:
+    """A unified diff of each cell the change edited, ANSI-coloured when ``color``."""
+    import difflib
+
+    change = find_change(_section(nb), change_id)
+    out = [
+        (
+            "header",
+            f"change {change.id}  {change.role}/{change.model or '-'}  "
+            f"{_first_line(change.prompt, PROMPT_CHARS)}".rstrip(),
+        )
+    ]
+    for edit in change.edits:
+        out.append(("header", _describe(edit)))
+        before = edit.before.source.splitlines() if edit.before else []
+        after = edit.after.source.splitlines() if edit.after else []
+        old = f"{edit.cell_id} ({edit.before.cell_type})" if edit.before else "(no cell)"
+        new = f"{edit.cell_id} ({edit.after.cell_type})" if edit.after else "(no cell)"
+        diff = list(difflib.unified_diff(before, after, f"a/{old}", f"b/{new}", lineterm=""))
+        if not diff:
+            out.append(("", "(source unchanged)"))
+        for line in diff:
+            if line.startswith(("--- ", "+++ ")):
+                out.append(("file", line))
+            elif line.startswith("@@"):
+                out.append(("hunk", line))
+            else:
+                out.append((line[:1] if line[:1] in "+-" else "", line))
+    if not change.edits:
+        out.append(("", "(no edits)"))
+    if not color:
+        return "\n".join(text for _, text in out)
+    return "\n".join(f"{_COLORS[kind]}{text}{_RESET}" if kind else text for kind, text in out)
+
+
+def _section(section_or_nb: Any) -> dict[str, Any]:
+    if (
+        isinstance(section_or_nb, dict)
+        and "changes" in section_or_nb
+        and "cells" not in section_or_nb
+    ):
+        return section_or_nb
+    return read_section(section_or_nb)
+
+
+def _reverted_by(section: dict[str, Any], change: ChangeSet) -> str | None:
+    if change.status != "reverted":
+        return None
+    ids = [record["id"] for record in section["changes"] if record.get("reverts") == change.id]
+    return ids[-1] if ids else None
+
+
+def _describe(edit: Edit) -> str:
+    if edit.op == "insert" and edit.after:
+        where = f"after {edit.anchor}" if edit.anchor else "at the top"
+        return (
+            f"insert   {edit.cell_id}  {edit.after.cell_type}, {_lines(edit.after.source)}, {where}"
+        )
+    if edit.op == "replace" and edit.before and edit.after:
+        kinds = edit.before.cell_type
+        if edit.after.cell_type != kinds:
+            kinds += f" -> {edit.after.cell_type}"
+        sizes = f"{_lines(edit.before.source)} -> {_lines(edit.after.source)}"
+        return f"replace  {edit.cell_id}  {kinds}, {sizes}"
+    if edit.op == "delete" and edit.before:
+        where = f"was after {edit.anchor}" if edit.anchor else "was first"
+        size = _lines(edit.before.source)
+        return f"delete   {edit.cell_id}  {edit.before.cell_type}, {size}, {where}"
+    return f"{edit.op:<8} {edit.cell_id}"
+
+
+def _lines(source: str) -> str:
+    count = len(source.splitlines())
+    return "1 line" if count == 1 else f"{count} lines"
+
+
+def _first_line(text: str, limit: int) -> str:
+    stripped = text.strip()
+    line = stripped.splitlines()[0].strip() if stripped else ""
+    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."

@@ -1,0 +1,131 @@
+"""Read and write .ipynb files: clear read errors; validated, atomic writes in Jupyter's format."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotebookError, NotebookReadError
+
+__all__ = ["notebook_text", "read_notebook", "write_notebook"]
+
+
+def read_notebook(path: str | os.PathLike[str]) -> Any:
+    """The notebook at ``path`` as an nbformat v4.5 ``NotebookNode``.
+
+    Older v4 files are upgraded in memory to 4.5 (cells get ids; ChangeSets need them) and v3
+    files are converted; the file itself is not touched. Raises :class:`NotebookReadError`,
+    naming the path, for a missing or unreadable file, a file that is not JSON, not a
+    notebook, or not a valid one.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NotebookReadError(f"{path}: no such file.", hint="Check the path.") from None
+    except IsADirectoryError:
+        raise NotebookReadError(f"{path} is a directory, not a notebook.") from None
+    except OSError as error:
+        raise NotebookReadError(f"Cannot read {path}: {error.strerror or error}.") from None
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        raise NotebookReadError(f"{path} is not a notebook: it is not UTF-8 text.") from None
+    except json.JSONDecodeError as error:
+        raise NotebookReadError(
+            f"{path} is not a notebook: it is not valid JSON "
+            f"(line {error.lineno}, column {error.colno}: {error.msg}).",
+            hint="Restore it from version control or a Jupyter checkpoint (.ipynb_checkpoints/).",
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
+        raise NotebookReadError(f"{path} is JSON but not a Jupyter notebook (no nbformat version).")
+    if data["nbformat"] > 4:
+        raise NotebookReadError(
+            f"{path} uses nbformat {data['nbformat']}, newer than this nbformat reads.",
+            hint="Upgrade nbformat (pip install -U nbformat).",
+        )
+    return _to_v45(text, path)
+
+
+def write_notebook(path: str | os.PathLike[str], nb: Any) -> None:
+    """Write ``nb`` to ``path`` atomically, in the exact format Jupyter itself writes.
+
+    The notebook is validated first: an invalid one raises :class:`NotebookError` and the file
+    is not touched. The text goes to a temporary file in the same folder, which then replaces
+    the original in one step (``os.replace``), so a crash never leaves a half-written notebook.
+    The original file's permission bits are kept; a symlink is followed and its target written.
+    """
+    import nbformat
+
+    path = Path(path)
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        raise NotebookError(
+            f"Not writing {path}: the notebook would be invalid ({_first_line(error)}).",
+            hint="The file was not changed. This is a bug in jupyter-llmdev; please report it.",
+        ) from None
+    data = notebook_text(nb).encode("utf-8")
+    target = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def notebook_text(nb: Any) -> str:
+    """The file text of ``nb`` as Jupyter writes it (nbformat's JSON, indent 1, final newline)."""
+    import nbformat
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = nbformat.writes(nb, version=nbformat.NO_CONVERT)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _to_v45(text: str, path: Path) -> Any:
+    import nbformat
+    from nbformat.v4 import upgrade
+
+    captured: dict[str, Any] = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4, capture_validation_error=captured)
+            if nb.nbformat_minor < 5:
+                nb = upgrade(nb, from_version=4, from_minor=nb.nbformat_minor)
+            nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        raise NotebookReadError(
+            f"{path} is not a valid notebook: {_first_line(error)}.",
+            hint="Open it in Jupyter to repair it, or restore it from version control.",
+        ) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise NotebookReadError(f"{path} is not a valid notebook ({error}).") from None
+    return nb
+
+
+def _first_line(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error)
+    return str(message).strip().splitlines()[0] if str(message).strip() else type(error).__name__

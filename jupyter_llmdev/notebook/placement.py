@@ -1,0 +1,74 @@
+"""Place the model's proposed cells in a notebook: turn ProposedCells into ChangeSet edits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import ApplyError
+from .changeset import CellState, Edit, ProposedCell, new_cell_id
+from .snapshot import NotebookSnapshot
+
+__all__ = ["plan_edits"]
+
+
+def plan_edits(
+    snapshot: NotebookSnapshot,
+    proposed: Sequence[ProposedCell],
+    *,
+    after_id: str | None,
+    replace_id: str | None = None,
+) -> list[Edit]:
+    """The edits that put ``proposed`` into the notebook seen in ``snapshot``.
+
+    * New cells are inserted as a chain: the first after ``after_id`` (``None``: after the
+      last cell, so at the end), each next one after the previous new one. The new cells get
+      fresh ids that collide with no cell of the snapshot nor with each other.
+    * With ``replace_id`` (which wins over ``after_id``) the first proposed cell replaces that
+      cell and the chain of new cells starts right after it.
+    * A proposed cell whose ``replaces`` names a cell of the snapshot replaces that cell; the
+      chain of new cells goes on where it was. When ``replaces`` names no cell of the snapshot
+      (models do invent ids) or a cell already replaced by this reply, the cell is inserted
+      in the chain instead: the work is kept, visible and revertible, never silently dropped.
+    * Every replace records ``before`` as seen in the snapshot, so applying the edits to a
+      notebook edited since fails cleanly (see :mod:`.apply`) instead of clobbering the edit.
+
+    Raises :class:`ApplyError` when ``after_id`` or ``replace_id`` is not in the snapshot.
+    """
+    by_id = {cell.id: cell for cell in snapshot.cells}
+    for label, cell_id in (("replace", replace_id), ("insert after", after_id)):
+        if cell_id is not None and cell_id not in by_id:
+            raise ApplyError(
+                f"Cannot {label} cell {cell_id}: the notebook has no cell with that id.",
+                hint="It may have been deleted; run the command again from an existing cell.",
+            )
+    if replace_id is not None:
+        cursor: str | None = replace_id
+    elif after_id is not None:
+        cursor = after_id
+    else:
+        cursor = snapshot.cells[-1].id if snapshot.cells else None
+    taken = set(by_id)
+    replaced: set[str] = set()
+    edits: list[Edit] = []
+    for number, cell in enumerate(proposed):
+        target = replace_id if number == 0 and replace_id is not None else cell.replaces
+        after = CellState(cell.cell_type, cell.source)
+        if target is not None and target in by_id and target not in replaced:
+            replaced.add(target)
+            old = by_id[target]
+            edits.append(
+                Edit("replace", target, before=CellState(old.cell_type, old.source), after=after)
+            )
+            continue
+        cell_id = _fresh_id(taken)
+        edits.append(Edit("insert", cell_id, after=after, anchor=cursor))
+        cursor = cell_id
+    return edits
+
+
+def _fresh_id(taken: set[str]) -> str:
+    cell_id = new_cell_id()
+    while cell_id in taken:
+        cell_id = new_cell_id()
+    taken.add(cell_id)
+    return cell_id

@@ -1,0 +1,124 @@
+"""Runs every JSON test vector in tests/vectors/ (see its README.md) with the Python applier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from jupyter_llmdev.errors import LLMDevError
+from jupyter_llmdev.notebook.apply import apply_changeset
+from jupyter_llmdev.notebook.changeset import ChangeSet
+from jupyter_llmdev.notebook.revert import plan_revert
+
+VECTOR_DIR = Path(__file__).parent / "vectors"
+VECTORS = sorted(VECTOR_DIR.glob("*.json"))
+#: cell metadata keys a frontend may add by itself; not compared (see README.md)
+IGNORED_CELL_METADATA = ("execution", "trusted")
+
+
+def load_notebook(data: dict[str, Any]) -> Any:
+    """A vector's notebook as nbformat reads a file (list sources joined; validated)."""
+    nb = nbformat.reads(json.dumps(data), as_version=4)
+    nbformat.validate(nb)
+    return nb
+
+
+def comparable(nb: Any) -> dict[str, Any]:
+    """Exactly what the vectors compare: cells (id, type, source, metadata) and the section."""
+    cells = []
+    for cell in nb["cells"]:
+        source = cell["source"]
+        metadata = {
+            k: v for k, v in cell.get("metadata", {}).items() if k not in IGNORED_CELL_METADATA
+        }
+        cells.append(
+            {
+                "id": cell["id"],
+                "cell_type": cell["cell_type"],
+                "source": source if isinstance(source, str) else "".join(source),
+                "metadata": json.loads(json.dumps(metadata)),
+            }
+        )
+    section = nb["metadata"].get("jupyter_llmdev")
+    return {"cells": cells, "section": json.loads(json.dumps(section))}
+
+
+def hand_edit(nb: Any, edit: dict[str, Any]) -> None:
+    """A user's edit between applying and reverting: source only, no stamp, no record."""
+    position = [cell["id"] for cell in nb.cells].index(edit["cell_id"])
+    if edit["op"] == "set_source":
+        nb.cells[position]["source"] = edit["source"]
+    elif edit["op"] == "delete":
+        del nb.cells[position]
+    else:
+        raise AssertionError(f"unknown hand edit {edit['op']!r}")
+
+
+def run_revert(nb: Any, spec: dict[str, Any]) -> None:
+    inverse = plan_revert(nb, spec["change"], force=spec["force"], role=spec["role"])
+    inverse.id = spec["id"]
+    inverse.time = spec["time"]
+    apply_changeset(nb, inverse)
+
+
+def expect_error(nb: Any, name: str, action: Any) -> None:
+    untouched = comparable(nb)
+    with pytest.raises(LLMDevError) as info:
+        action()
+    assert type(info.value).__name__ == name, str(info.value)
+    assert 1 <= len(str(info.value).splitlines()) <= 3
+    assert comparable(nb) == untouched, "a failed operation must leave the notebook unchanged"
+
+
+@pytest.mark.parametrize("path", VECTORS, ids=[path.stem for path in VECTORS])
+def test_vector(path: Path) -> None:
+    vector = json.loads(path.read_text(encoding="utf-8"))
+    assert vector["kind"] in ("apply", "revert")
+    nb = load_notebook(vector["notebook"])
+    changeset = vector.get("changeset")
+    if vector["kind"] == "apply" and "error" in vector:
+        expect_error(
+            nb, vector["error"], lambda: apply_changeset(nb, ChangeSet.from_dict(changeset))
+        )
+        return
+    if changeset is not None:
+        apply_changeset(nb, ChangeSet.from_dict(changeset))
+        nbformat.validate(nb)
+        if "expected" in vector:
+            assert comparable(nb) == comparable(load_notebook(vector["expected"]))
+    if vector["kind"] == "apply":
+        assert "expected" in vector
+        return
+    for edit in vector.get("hand_edits", []):
+        hand_edit(nb, edit)
+    if "error" in vector:
+        expect_error(nb, vector["error"], lambda: run_revert(nb, vector["revert"]))
+        return
+    run_revert(nb, vector["revert"])
+    nbformat.validate(nb)
+    assert comparable(nb) == comparable(load_notebook(vector["expected_after_revert"]))
+
+
+def test_vectors_cover_the_required_cases() -> None:
+    names = {json.loads(path.read_text(encoding="utf-8"))["name"] for path in VECTORS}
+    required = {
+        "apply-insert-after",
+        "apply-insert-top",
+        "apply-insert-chained",
+        "apply-replace-type-change",
+        "apply-delete",
+        "apply-mixed",
+        "apply-error-unknown-cell",
+        "revert-insert",
+        "revert-insert-chained",
+        "revert-replace-type-change",
+        "revert-delete",
+        "revert-mixed",
+        "revert-conflict",
+    }
+    assert required <= names
+    assert len({path.stem.split("-", 1)[1] for path in VECTORS}) == len(VECTORS), "names are unique"
