@@ -61,6 +61,14 @@ class StreamView:
             sys.stdout.flush()
             self._ends_with_newline = True
 
+    def stopped(self, partial: str, *, cancelled: bool) -> None:
+        """Mark a reply that did not finish: the text above stays, nothing was applied."""
+        if cancelled:
+            self.note("[stopped] nothing was inserted." if not partial
+                      else "[stopped: the reply above is incomplete] nothing was inserted.")
+        elif partial:
+            self.note("[incomplete reply: the text above is all that arrived] nothing was inserted.")
+
     def note(self, text: str) -> None:
         """A final line under the reply (what was inserted, what was cut, usage)."""
         self.end_text()

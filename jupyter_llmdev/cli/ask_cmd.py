@@ -7,7 +7,7 @@ import copy
 import sys
 from pathlib import Path
 
-from ..errors import CommandError
+from ..errors import Cancelled, CommandError, LLMError
 from .output import use_color
 
 
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from ..notebook.apply import apply_changeset
     from ..notebook.history import diff_change
     from ..notebook.io import read_notebook, write_notebook
+    from ..notebook.metadata import read_section
     from ..notebook.snapshot import NotebookSnapshot
     from ..streamview import StreamView
 
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not prompt.strip():
         raise CommandError("The prompt is empty.", hint="Usage: llmdev ask NOTEBOOK PROMPT")
     nb = read_notebook(path)
+    read_section(nb, path=str(path))  # a corrupt or newer history stops us before any tokens are spent
     snapshot = NotebookSnapshot.from_notebook(nb, path=str(path.resolve()))
     anchor = args.replace or args.after
     if anchor and snapshot.index(anchor) is None:
@@ -53,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
     request = AskRequest(prompt=prompt, snapshot=snapshot, target_cell_id=target, replace_id=args.replace,
                          model=args.model)
     view = StreamView(rich=False)
-    result = Engine(config).ask(request, view)
+    try:
+        result = Engine(config).ask(request, view)
+    except LLMError as error:
+        view.stopped(error.partial, cancelled=isinstance(error, Cancelled))
+        raise
     view.end_text()
     for prose in result.prose:
         view.note(prose)

@@ -75,12 +75,10 @@ class LLMMagics(Magics):
         try:
             result = self._engine_for().ask(request, view)
         except Cancelled as error:
-            view.note("[stopped] nothing was inserted." if not error.partial else
-                      "[stopped: the reply above is incomplete] nothing was inserted.")
+            view.stopped(error.partial, cancelled=True)
             return
         except LLMError as error:
-            if error.partial:
-                view.note("[incomplete reply: the text above is all that arrived] nothing was inserted.")
+            view.stopped(error.partial, cancelled=False)
             raise
         view.end_text()
         self._deliver(result, command, live=live, view=view, notebook_path=snapshot.path)
