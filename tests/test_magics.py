@@ -1,0 +1,142 @@
+"""`%llm` / `%%llm` on a real IPython InteractiveShell against the loopback server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from notebooks import write_notebook
+from openai_server import Reply
+
+TWO_CELLS = "Here you go.\n\n```python\ndef per_day(rows):\n    return {}\n```\n\n```python\nper_day(rows)\n```\n"
+
+
+@pytest.fixture
+def ip(openai_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> InteractiveShell:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LLMDEV_MODEL", "test-model")
+    monkeypatch.setenv("LLMDEV_FIRST_TOKEN_TIMEOUT", "1.5")
+    monkeypatch.setenv("LLMDEV_RETRIES", "1")
+    shell = InteractiveShell()
+    shell.run_line_magic("load_ext", "jupyter_llmdev")
+    yield shell
+    shell.run_line_magic("unload_ext", "jupyter_llmdev")
+    InteractiveShell.clear_instance()
+
+
+def run(ip: InteractiveShell, code: str):
+    with capture_output() as captured:
+        result = ip.run_cell(code)
+    return result, captured
+
+
+def test_load_ext_does_not_import_openai() -> None:
+    probe = ("import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+             "InteractiveShell.instance().run_line_magic('load_ext', 'jupyter_llmdev')\n"
+             "print(sorted(m for m in ('openai', 'httpx', 'nbformat', 'jsonschema') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_line_magic_streams_then_offers_first_cell_and_shows_the_rest(ip, openai_env) -> None:
+    openai_env.script(Reply(text=TWO_CELLS, chunk_size=7))
+    result, captured = run(ip, "%llm count trips per day")
+    assert result.success, captured.stdout
+    assert "def per_day(rows):" in captured.stdout  # streamed
+    # no notebook, no frontend: the first cell goes in through set_next_input, the rest is shown
+    assert ip.rl_next_input == "Here you go."
+    assert "cell 2 of 3" in captured.stdout and "cell 3 of 3" in captured.stdout
+    assert "not recorded" in captured.stdout
+    body = openai_env.completion_requests[-1].body
+    assert body["messages"][-1]["content"].endswith("count trips per day")
+
+
+def test_cell_magic_replace_and_variable_summary(ip, openai_env) -> None:
+    ip.user_ns["rows"] = [{"start": "2026-05-01"}] * 3
+    openai_env.script(Reply(text="```python\nlen(rows)\n```\n"))
+    result, captured = run(ip, "%%llm --replace\nsummarise {rows}\n")
+    assert result.success, captured.stdout
+    assert ip.rl_next_input == "len(rows)"
+    sent = "\n".join(m["content"] for m in openai_env.completion_requests[-1].body["messages"])
+    assert "rows" in sent and "list" in sent and "3" in sent
+
+
+def test_context_comes_from_the_saved_notebook_and_architecture_doc(ip, openai_env, tmp_path: Path) -> None:
+    (tmp_path / "ARCHITECTURE.md").write_text("# Trips\nRule-7: no pandas.\n")
+    path = write_notebook(tmp_path / "trips.ipynb")
+    ip.user_ns["__session__"] = str(path)
+    openai_env.script(Reply(text="```python\nx = 1\n```\n"))
+    result, captured = run(ip, "%llm add x")
+    assert result.success, captured.stdout
+    sent = "\n".join(m["content"] for m in openai_env.completion_requests[-1].body["messages"])
+    assert "Rule-7: no pandas." in sent
+    assert "def load(path)" in sent
+    assert "context: 5 cells" in captured.stdout
+
+
+@pytest.mark.parametrize("fault, words", [("401", "OPENAI_API_KEY"), ("404_model", "test-model"),
+                                          ("400_context", "context")])
+def test_errors_render_as_short_messages_without_traceback(ip, openai_env, fault, words) -> None:
+    openai_env.script(Reply(fault=fault))
+    result, captured = run(ip, "%llm write a helper")
+    assert not result.success
+    assert isinstance(result.error_in_exec, Exception)
+    rendered = result.error_in_exec._render_traceback_()
+    assert 1 <= len(rendered) <= 4 and "jupyter-llmdev:" in rendered[0]
+    assert words in "\n".join(rendered)
+    assert getattr(ip, "rl_next_input", None) is None
+
+
+def test_cut_stream_keeps_the_text_marked_incomplete_and_inserts_nothing(ip, openai_env) -> None:
+    openai_env.script(Reply(text="```python\ndef half(x):\n    return x / 2\n```\n", chunk_size=6,
+                            fault="cut", fault_after=3))
+    result, captured = run(ip, "%llm halve")
+    assert not result.success
+    assert "```python\ndef half\n[incomplete reply" in captured.stdout
+    assert "[incomplete reply" in captured.stdout
+    assert getattr(ip, "rl_next_input", None) is None
+
+
+def test_ctrl_c_stops_cleanly_and_inserts_nothing(ip, openai_env) -> None:
+    openai_env.script(Reply(text="```python\n" + "x = 1\n" * 40 + "```\n", chunk_size=4, delay_between=0.05))
+    main_thread = threading.main_thread().ident
+
+    def interrupt() -> None:
+        signal.pthread_kill(main_thread, signal.SIGINT)
+
+    timer = threading.Timer(0.4, interrupt)
+    timer.start()
+    try:
+        result, captured = run(ip, "%llm many lines")
+    finally:
+        timer.cancel()
+    assert "[stopped" in captured.stdout
+    assert "nothing was inserted" in captured.stdout
+    assert getattr(ip, "rl_next_input", None) is None
+    assert openai_env.wait_for_disconnects(1)
+
+
+def test_unbuilt_commands_and_bad_flags_say_so(ip) -> None:
+    result, _ = run(ip, "%llm plan a new module")
+    assert "not built yet" in str(result.error_in_exec)
+    result, _ = run(ip, "%llm --frobnicate do it")
+    assert "Unknown flag --frobnicate" in str(result.error_in_exec)
+    result, captured = run(ip, "%llm help")
+    assert result.success and "revert" in captured.stdout
+
+
+def test_log_reads_the_saved_notebook(ip, tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "trips.ipynb")
+    ip.user_ns["__session__"] = str(path)
+    result, captured = run(ip, "%llm log")
+    assert result.success
+    assert "No changes recorded" in captured.stdout
+    os.remove(path)
