@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
 
-from ..llm.types import Endpoint, Finished, Status, StreamEvent, Usage
+from ..errors import Cancelled
+from ..llm.types import Delta, Endpoint, Finished, Status, StreamEvent, Usage
 from ..notebook.changeset import ChangeSet, ProposedCell
 from ..notebook.snapshot import NotebookSnapshot
 
@@ -163,10 +164,20 @@ def _ignore(event: StreamEvent) -> None:
 
 
 def _drain(events: Iterator[StreamEvent], sink: EventSink) -> Finished:
-    for event in events:
-        if isinstance(event, Finished):
-            return event
-        sink(event)
+    received: list[str] = []
+    try:
+        for event in events:
+            if isinstance(event, Finished):
+                return event
+            if isinstance(event, Delta):
+                received.append(event.text)
+            sink(event)
+    except KeyboardInterrupt:
+        # Ctrl-C landed in the sink (printing) rather than inside the client's read
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+        raise Cancelled("Stopped; nothing was applied.", partial="".join(received)) from None
     raise RuntimeError("the LLM client ended a stream without a Finished event")
 
 
