@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 from .llm.types import Delta, Status, StreamEvent
 
 __all__ = ["StreamView"]
+
+#: seconds between flushes of streamed text: smooth to watch, few output messages
+FLUSH_INTERVAL = 0.1
 
 
 class StreamView:
@@ -23,6 +27,7 @@ class StreamView:
         self.received = 0
         self._handle: Any = None
         self._ends_with_newline = True
+        self._flushed = 0.0
 
     def __call__(self, event: StreamEvent) -> None:
         if isinstance(event, Delta):
@@ -52,7 +57,11 @@ class StreamView:
         self.received += len(delta)
         self._ends_with_newline = delta.endswith("\n")
         sys.stdout.write(delta)
-        sys.stdout.flush()
+        # flushing every delta would make one output message (and notebook output) per chunk
+        now = time.monotonic()
+        if now - self._flushed >= FLUSH_INTERVAL:
+            sys.stdout.flush()
+            self._flushed = now
 
     def end_text(self) -> None:
         """Close the streamed text with a newline so later lines start clean."""

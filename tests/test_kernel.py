@@ -77,7 +77,7 @@ def test_without_frontend_first_cell_comes_through_set_next_input(kernel, openai
     [payload] = [p for p in result["reply"]["payload"] if p["source"] == "set_next_input"]
     assert payload["text"] == "def per_day(rows):\n    return {}"
     out = stdout_of(result)
-    assert "cell 2 of 2" in out and "per_day(rows)" in out
+    assert "code cell 1 of 1 more" in out and "per_day(rows)" in out
 
 
 def test_live_path_uses_the_pushed_snapshot_and_sends_the_whole_changeset(kernel, openai_env) -> None:

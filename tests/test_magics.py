@@ -52,8 +52,9 @@ def test_line_magic_streams_then_offers_first_cell_and_shows_the_rest(ip, openai
     assert result.success, captured.stdout
     assert "def per_day(rows):" in captured.stdout  # streamed
     # no notebook, no frontend: the first cell goes in through set_next_input, the rest is shown
-    assert ip.rl_next_input == "Here you go."
-    assert "cell 2 of 3" in captured.stdout and "cell 3 of 3" in captured.stdout
+    # ...always as a code cell: the markdown prose stays in the streamed output
+    assert ip.rl_next_input == "def per_day(rows):\n    return {}"
+    assert "markdown cell 1 of 2 more" in captured.stdout and "code cell 2 of 2 more" in captured.stdout
     assert "not recorded" in captured.stdout
     body = openai_env.completion_requests[-1].body
     assert body["messages"][-1]["content"].endswith("count trips per day")

@@ -113,8 +113,6 @@ class LLMMagics(Magics):
 
     def _deliver(self, result: Any, command: Command, *, live: bool, view: StreamView,
                  notebook_path: str | None) -> None:
-        for prose in result.prose:
-            view.note(prose)
         tail = _summary_tail(result)
         changeset = result.changeset
         if changeset is None:
@@ -131,14 +129,17 @@ class LLMMagics(Magics):
         self._fallback_insert(changeset, view, replace=bool(command.flags.get("replace")), tail=tail)
 
     def _fallback_insert(self, changeset: Any, view: StreamView, *, replace: bool, tail: str) -> None:
-        sources = [edit.after.source for edit in changeset.edits if edit.after is not None]
-        first, rest = sources[0], sources[1:]
-        self.shell.set_next_input(first, replace=replace)
+        """No frontend: one cell through ``set_next_input`` (always a code cell), the rest shown."""
+        cells = [edit.after for edit in changeset.edits if edit.after is not None]
+        first = next((cell for cell in cells if cell.cell_type == "code"), cells[0])
+        self.shell.set_next_input(first.source, replace=replace)
         where = "replaces this cell" if replace else "is inserted below"
-        view.note(f"[llm] the first cell {where} (no JupyterLab extension connected, so the change "
-                  f"is not recorded in the notebook).{tail}")
-        for number, source in enumerate(rest, start=2):
-            view.note(f"--- cell {number} of {len(sources)} (copy it into a new cell) ---\n{source}")
+        view.note(f"[llm] the first code cell {where} (no JupyterLab extension connected, so the "
+                  f"change is not recorded in the notebook).{tail}")
+        rest = [cell for cell in cells if cell is not first]
+        for number, cell in enumerate(rest, start=1):
+            view.note(f"--- {cell.cell_type} cell {number} of {len(rest)} more (copy it into a new cell) ---\n"
+                      f"{cell.source}")
 
     # -- context -----------------------------------------------------------------------------
 
