@@ -13,7 +13,8 @@ Standalone (any process can then use it through ``OPENAI_BASE_URL``)::
 
     python tests/openai_server.py --port 8765 --reply "Hello"
 
-Only the standard library is used, so benchmarks and subprocesses can import it too.
+Only the standard library is used (the wire format itself: openai_wire.py, next to this file),
+so benchmarks and subprocesses can import it too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import math
 import socket
 import sys
 import threading
@@ -29,6 +29,16 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Literal, Union, get_args
+
+from openai_wire import (
+    ERROR_FAULTS,
+    SSE_DONE,
+    completion_body,
+    error_body,
+    fault_error,
+    sse_event,
+    stream_events,
+)
 
 __all__ = ["FAULTS", "OpenAIServer", "RecordedRequest", "Reply"]
 
@@ -107,38 +117,6 @@ class RecordedRequest:
     key_tail: str | None = None
 
 
-# -- OpenAI's error bodies -------------------------------------------------------------------
-
-_ERRORS: dict[str, tuple[int, str, str, str | None, str | None]] = {
-    # fault: (status, message, type, code, param)
-    "429": (429, "Rate limit reached for {model} on tokens per min (TPM): Limit 30000, Used 30000, "
-            "Requested 500. Please try again in 1s.", "tokens", "rate_limit_exceeded", None),
-    "500": (500, "The server had an error while processing your request. Sorry about that!",
-            "server_error", None, None),
-    "503": (503, "The engine is currently overloaded, please try again later.",
-            "server_error", None, None),
-    "400": (400, "Invalid value for 'temperature': expected a number.",
-            "invalid_request_error", "invalid_value", "temperature"),
-    "400_context": (400, "This model's maximum context length is 128000 tokens. However, your "
-                    "messages resulted in 130000 tokens. Please reduce the length of the messages.",
-                    "invalid_request_error", "context_length_exceeded", "messages"),
-    "401": (401, "Incorrect API key provided: {masked}. You can find your API key at "
-            "https://platform.openai.com/account/api-keys.", "invalid_request_error",
-            "invalid_api_key", None),
-    "404_model": (404, "The model `{model}` does not exist or you do not have access to it.",
-                  "invalid_request_error", "model_not_found", None),
-}
-
-
-def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict:
-    """An error body shaped exactly like api.openai.com's."""
-    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
-
-
-def _estimate_tokens(text: str) -> int:
-    return math.ceil(len(text) / 4)
-
-
 class _Handler(BaseHTTPRequestHandler):
     """Serves /v1/chat/completions and /v1/models; one instance per connection."""
 
@@ -209,25 +187,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.owner._stopping.wait(reply.hang)
             self.close_connection = True
             return
-        if fault in _ERRORS:
+        if fault in ERROR_FAULTS:
             self._send_error(fault, reply, model)
             return
         streaming = bool(request.get("stream")) if reply.stream is None else reply.stream
         if streaming:
             self._stream(reply, request, model)
         else:
-            self._send_json(200, _completion(reply, request, model))
+            self._send_json(200, completion_body(reply, request, model))
 
     def _send_error(self, fault: str, reply: Reply, model: str) -> None:
-        status, message, type_, code, param = _ERRORS[fault]
         auth = self.headers.get("authorization") or ""
-        masked = f"{auth[7:10]}***{auth[-4:]}" if len(auth) > 14 else "***"
-        message = (reply.error_message or message).format(model=model, masked=masked)
-        headers = {}
-        if fault == "429" and reply.retry_after is not None:
-            headers["retry-after"] = f"{reply.retry_after:g}"
-        self._send_json(status, error_body(message, type_, reply.error_code or code,
-                                           reply.error_param or param), headers)
+        self._send_json(*fault_error(fault, reply, model, auth))
 
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
@@ -251,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay_first and owner._stopping.wait(reply.delay_first):
             self._abort()
             return
-        events = _events(reply, request, model)
+        events = stream_events(reply, request, model)
         try:
             self._send_events(reply, events)
         except (BrokenPipeError, ConnectionResetError):
@@ -269,14 +240,13 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "cut":
                 self._abort()
                 return
-            self.wfile.write(_http_chunk(f"data: {data}\n\n".encode()))
+            self.wfile.write(sse_event(data))
             if kind == "content":
                 content += 1
                 if content == reply.pause_after and stopping.wait(reply.pause):
                     self._abort()
                     return
-        # [DONE] and the end of the body in one write, so clients can keep the connection
-        self.wfile.write(_http_chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+        self.wfile.write(SSE_DONE)
 
     def _abort(self) -> None:
         """Drop the connection mid-body, as a crashed or restarted server would."""
@@ -285,81 +255,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-
-
-def _http_chunk(data: bytes) -> bytes:
-    """``data`` framed as one chunk of a chunked HTTP/1.1 body."""
-    return b"%x\r\n%s\r\n" % (len(data), data)
-
-
-class _ChunkFrame:
-    """Builds ``chat.completion.chunk`` JSON lines sharing one id, like OpenAI's."""
-
-    def __init__(self, model: str) -> None:
-        self.model = model
-        self.id = f"chatcmpl-test{time.monotonic_ns() % 10**9}"
-        self.created = int(time.time())
-
-    def _base(self, choices: list) -> dict[str, Any]:
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                "model": self.model, "system_fingerprint": "fp_test", "choices": choices,
-                "usage": None}
-
-    def chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> str:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        return json.dumps(self._base([choice]))
-
-    def usage_chunk(self, usage: dict[str, Any]) -> str:
-        return json.dumps({**self._base([]), "usage": usage})
-
-
-def _events(reply: Reply, request: dict, model: str) -> list[tuple[str, str]]:
-    """The SSE payloads of one streamed reply as (kind, data); kind "cut" drops the connection."""
-    frame = _ChunkFrame(model)
-    first_delta: dict[str, Any] = {"role": "assistant"}
-    if not reply.role_chunk_without_content:
-        first_delta.update(content="", refusal=None)
-    events = [("chunk", frame.chunk(first_delta))]
-    if reply.fault == "empty":
-        return events
-    broken = ("cut", "") if reply.fault == "cut" else ("chunk", '{"id": "chatcmpl-broken", "cho')
-    pieces = reply.pieces()
-    for number, piece in enumerate(pieces):
-        if number and reply.empty_content_chunk:
-            events.append(("chunk", frame.chunk({"content": ""})))
-        if reply.fault in ("cut", "malformed") and number == reply.fault_after:
-            events.append(broken)
-        events.append(("content", frame.chunk({"content": piece})))
-    if reply.fault in ("cut", "malformed") and reply.fault_after >= len(pieces):
-        events.append(broken)
-    events.append(("chunk", frame.chunk({}, finish_reason=reply.finish_reason)))
-    usage = _usage(reply, request)
-    if usage is not None and (request.get("stream_options") or {}).get("include_usage"):
-        events.append(("chunk", frame.usage_chunk(usage)))
-    return events
-
-
-def _usage(reply: Reply, request: dict) -> dict[str, Any] | None:
-    if reply.usage is None or isinstance(reply.usage, dict):
-        return reply.usage
-    prompt = _estimate_tokens(json.dumps(request.get("messages") or []))
-    completion = _estimate_tokens("".join(reply.pieces()))
-    usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion,
-                             "total_tokens": prompt + completion}
-    if reply.cached_tokens is not None:
-        usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens, "audio_tokens": 0}
-    return usage
-
-
-def _completion(reply: Reply, request: dict, model: str) -> dict[str, Any]:
-    message = {"role": "assistant", "content": "".join(reply.pieces()), "refusal": None}
-    return {
-        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-        "model": model, "system_fingerprint": "fp_test",
-        "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": reply.finish_reason}],
-        "usage": _usage(reply, request),
-    }
 
 
 class _HTTPServer(ThreadingHTTPServer):
