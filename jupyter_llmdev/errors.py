@@ -7,6 +7,7 @@ message of one to three lines that says what happened and what to do. Front ends
     LLMDevError
     ├── ConfigError                 wrong or missing configuration
     ├── CommandError                a command line that does not parse
+    ├── ExportError                 notebooks cannot become modules (bad cell, name, target)
     ├── LLMError                    talking to the model failed
     │   ├── AuthenticationFailed    401/403: key missing or wrong
     │   ├── ModelNotFound           404: the server does not know the model
@@ -45,6 +46,7 @@ __all__ = [
     "CommandError",
     "ConfigError",
     "ContextTooLong",
+    "ExportError",
     "IncompleteReply",
     "LLMDevError",
     "LLMError",
@@ -88,6 +90,15 @@ class CommandError(LLMDevError):
     """Raised when a magic, slash command or CLI line does not parse."""
 
     code = "command"
+
+
+class ExportError(LLMDevError):
+    """Raised when notebooks cannot be exported to modules, or module edits synced back.
+
+    Nothing is written when it is raised: no module, no notebook.
+    """
+
+    code = "export"
 
 
 class LLMError(LLMDevError):

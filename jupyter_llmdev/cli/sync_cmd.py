@@ -1,0 +1,43 @@
+"""``llmdev sync``: edits made in exported modules go back into their notebook cells."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .export_cmd import display_path
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``llmdev sync``."""
+    parser = subparsers.add_parser(
+        "sync",
+        help="copy edits made in exported modules back into the notebook cells",
+        description="Map each `# %% <notebook> cell=<id>` section of the modules back to its cell and "
+        "write the edited code into it (directives and magics kept), as one revertable change per "
+        "notebook (role human, command sync). Missing, duplicated or ambiguous markers, and cells "
+        "changed in both places, are refused; nothing is written then.",
+    )
+    parser.add_argument("modules", nargs="+", metavar="MODULE", help="exported .py files")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Sync; returns 0 (failures raise LLMDevError subclasses)."""
+    from ..export.sync import sync_modules
+
+    result = sync_modules(args.modules)
+    for synced in result.notebooks:
+        notebook = display_path(synced.notebook)
+        modules = ", ".join(display_path(module) for module in synced.modules)
+        print(
+            f"{notebook}: {len(synced.cell_ids)} cell(s) updated from {modules} "
+            f"(change {synced.change_id}; undo: llmdev revert {notebook} {synced.change_id})"
+        )
+    for note in result.stale:
+        print(f"llmdev: note: {note} Run `llmdev export` to refresh the module.", file=sys.stderr)
+    if not result.notebooks:
+        print("Nothing to sync: the modules match their notebooks.")
+    return 0

@@ -1,0 +1,370 @@
+"""``export_notebooks``: notebooks in, modules out (or, with ``check``, the list of stale ones).
+
+The whole export is planned in memory first (every notebook read, every module rendered),
+compared with what is on disk, and only then written, all or nothing. A module gathers the
+cells of every notebook of the project that exports to it, so exporting one notebook never
+drops the cells another notebook sends to the same module.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Union
+
+from ..errors import CommandError, ExportError, NotebookReadError
+from .markers import parse_marker
+from .project import Project, find_notebooks, find_project
+from .render import ModuleSpec, module_docstring, render_module
+from .selection import ExportedCell, NotebookExports, load_notebook_json, select_exports
+from .writer import FileWrite, write_files
+
+__all__ = ["ExportResult", "ExportedFile", "export_notebooks", "module_name_for"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+Status = Literal["written", "unchanged", "stale"]
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One file an export wrote, would write (``stale``) or found up to date."""
+
+    path: Path
+    #: ``module`` or ``package`` (an empty ``__init__.py`` for a package folder)
+    kind: str
+    #: dotted module name (the package's name for ``package`` files)
+    name: str
+    status: Status
+    notebooks: tuple[Path, ...] = ()
+
+
+@dataclass
+class ExportResult:
+    """What ``export_notebooks`` did, file by file."""
+
+    files: list[ExportedFile]
+    check: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def modules(self) -> list[ExportedFile]:
+        return [item for item in self.files if item.kind == "module"]
+
+    @property
+    def written(self) -> list[ExportedFile]:
+        return [item for item in self.files if item.status == "written"]
+
+    @property
+    def stale(self) -> list[ExportedFile]:
+        return [item for item in self.files if item.status == "stale"]
+
+    @property
+    def ok(self) -> bool:
+        """``False`` when ``check`` found files out of date."""
+        return not self.stale
+
+
+@dataclass
+class _Module:
+    destination: Path
+    name: str
+    cells: list[ExportedCell] = field(default_factory=list)
+    owners: list[NotebookExports] = field(default_factory=list)
+    project: Project | None = None
+
+
+def export_notebooks(
+    paths: Sequence[PathLike] = (),
+    *,
+    to: PathLike | None = None,
+    check: bool = False,
+    cwd: PathLike | None = None,
+) -> ExportResult:
+    """Export notebooks (files or folders; none: the project around ``cwd``) to modules.
+
+    ``to`` overrides where modules go. With ``check`` nothing is written and files that are
+    missing or differ are reported ``stale``. Raises ExportError, NotebookReadError,
+    ConfigError or CommandError with a message for the user; nothing is written then.
+    """
+    base = Path(cwd) if cwd is not None else Path.cwd()
+    destination = (base / to).resolve() if to is not None else None
+    projects: dict[Path, Project | None] = {}
+    requested = _requested_notebooks(paths, base, projects)
+    loaded: dict[Path, NotebookExports] = {}
+    modules: dict[tuple[Path, str], _Module] = {}
+    targets: dict[tuple[Path, str], None] = {}
+    warnings: list[str] = []
+    for notebook, explicit in requested.items():
+        exports = _load(notebook, loaded)
+        warnings.extend(exports.warnings)
+        project = find_project(notebook.parent, projects)
+        keys = _add_notebook(exports, project, destination, modules, strict=True)
+        if explicit and not keys:
+            raise ExportError(
+                f"{notebook} has no exported cells.",
+                hint="Mark code cells with `#| export` (and name the module with `#| default_exp NAME`).",
+            )
+        targets.update(dict.fromkeys(keys))
+    found = {project.settings_file: project for project in projects.values() if project is not None}
+    for _, project in sorted(found.items()):
+        for notebook in find_notebooks(project.nbs_path) if project.nbs_path.is_dir() else []:
+            if notebook not in requested:
+                _add_notebook(_load(notebook, loaded), project, destination, modules, strict=False)
+    existing = {key: _read_existing(_module_path(*key)) for key in targets}
+    for key, previous in existing.items():
+        # notebooks outside the project (or without one) that the module already holds cells of
+        for notebook in _notebooks_named_in(previous, _module_path(*key).parent):
+            if notebook not in loaded and notebook.is_file():
+                project = find_project(notebook.parent, projects)
+                _add_notebook(_load(notebook, loaded), project, destination, modules, strict=False)
+    if not targets:
+        raise ExportError(
+            f"No exported cells in the {len(requested)} notebook(s) given.",
+            hint="Mark code cells with `#| export` (and name the module with `#| default_exp NAME`).",
+        )
+    files, writes = _plan(sorted(targets), modules, existing)
+    if check:
+        files = [_as_stale(item) for item in files]
+    else:
+        write_files(writes)
+    return ExportResult(sorted(files, key=lambda item: item.path), check, warnings)
+
+
+def module_name_for(notebook: Path) -> str | None:
+    """The module a notebook without ``#| default_exp`` exports to: ``00_core.ipynb`` -> ``core``."""
+    stem = re.sub(r"^\d+[a-zA-Z0-9]*_", "", notebook.stem)
+    name = re.sub(r"[-\s]+", "_", stem)
+    return name if _valid_module_name(name) else None
+
+
+def _requested_notebooks(
+    paths: Sequence[PathLike], base: Path, projects: dict[Path, Project | None]
+) -> dict[Path, bool]:
+    requested: dict[Path, bool] = {}
+    if not paths:
+        project = find_project(base, projects)
+        if project is None:
+            raise CommandError(
+                "No notebook given, and no project settings around this folder.",
+                hint="Run `llmdev export NOTEBOOK...`, or set lib_path under [tool.llmdev] in pyproject.toml.",
+            )
+        if not project.nbs_path.is_dir():
+            raise CommandError(
+                f"The notebook folder {project.nbs_path} (nbs_path in {project.settings_file}) does not exist.",
+                hint="Create it, or set nbs_path to the folder that holds your notebooks.",
+            )
+        paths = [project.nbs_path]
+    for raw in paths:
+        path = (base / raw).resolve()
+        if path.is_dir():
+            for notebook in find_notebooks(path):
+                requested.setdefault(notebook, False)
+        elif not path.exists():
+            raise NotebookReadError(
+                f"{raw}: no such notebook or folder.", hint="Check the path and run again."
+            )
+        elif path.suffix != ".ipynb":
+            raise CommandError(
+                f"{raw} is not a notebook (.ipynb).", hint="Give notebooks or folders of notebooks."
+            )
+        else:
+            requested[path] = True
+    return requested
+
+
+def _module_path(root: Path, name: str) -> Path:
+    return root.joinpath(*name.split(".")).with_suffix(".py")
+
+
+def _notebooks_named_in(content: bytes | None, folder: Path) -> list[Path]:
+    """The notebooks whose cells an existing module holds, from its markers."""
+    if not content:
+        return []
+    references: dict[str, None] = {}
+    for line in _MARKER_LINE.findall(content.decode("utf-8", errors="replace")):
+        marker = parse_marker(line.rstrip("\r"), 0)
+        if marker is not None and marker.notebook:
+            references[marker.notebook] = None
+    return [(folder / reference).resolve() for reference in references]
+
+
+_MARKER_LINE = re.compile(r"^# %% .*$", re.M)
+
+
+def _load(notebook: Path, loaded: dict[Path, NotebookExports]) -> NotebookExports:
+    if notebook not in loaded:
+        loaded[notebook] = select_exports(load_notebook_json(notebook), notebook)
+    return loaded[notebook]
+
+
+def _add_notebook(
+    exports: NotebookExports,
+    project: Project | None,
+    destination: Path | None,
+    modules: dict[tuple[Path, str], _Module],
+    *,
+    strict: bool,
+) -> list[tuple[Path, str]]:
+    """File the notebook's cells under their modules; the module keys it contributes to."""
+    root = destination or (project.lib_path if project else exports.path.parent)
+    default = exports.default_exp or module_name_for(exports.path)
+    keys: list[tuple[Path, str]] = []
+    owner_of: set[tuple[Path, str]] = set()
+    for cell in exports.cells:
+        name = cell.target or default
+        if name is None or not _valid_module_name(name):
+            if not strict:
+                continue
+            raise ExportError(_bad_name_message(exports, cell, name), hint=_NAME_HINT)
+        key = (root, name)
+        module = modules.setdefault(key, _Module(root, name, project=project))
+        module.cells.append(cell)
+        if name == default and key not in owner_of:
+            owner_of.add(key)
+            module.owners.append(exports)
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+_NAME_HINT = "Use dotted Python identifiers, e.g. `#| default_exp core` or `#| export utils.io`."
+
+
+def _bad_name_message(exports: NotebookExports, cell: ExportedCell, name: str | None) -> str:
+    if name is None:
+        return (
+            f"{exports.path.name} has no `#| default_exp` and its name is not a valid module name."
+        )
+    where = f"cell {cell.cell_id}" if cell.cell_id else f"cell #{cell.index + 1}"
+    return f"{exports.path.name} {where}: {name!r} is not a valid module name."
+
+
+def _valid_module_name(name: str) -> bool:
+    return all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split("."))
+
+
+def _plan(
+    targets: list[tuple[Path, str]],
+    modules: dict[tuple[Path, str], _Module],
+    existing: dict[tuple[Path, str], bytes | None],
+) -> tuple[list[ExportedFile], list[FileWrite]]:
+    files: list[ExportedFile] = []
+    writes: list[FileWrite] = []
+    packages: dict[Path, str] = {}
+    prefixes = {
+        (root, ".".join(name.split(".")[:depth]))
+        for root, name in modules
+        for depth in range(1, name.count(".") + 1)
+    }
+    for destination, name in targets:
+        module = modules[(destination, name)]
+        if len(module.owners) > 1:
+            first, second = (owner.path for owner in module.owners[:2])
+            raise ExportError(
+                f"Module {name} is the default module of both {first} and {second}.",
+                hint="Give one of them another `#| default_exp NAME`.",
+            )
+        if (destination, name) in prefixes:
+            clash = next(
+                other
+                for root, other in modules
+                if root == destination and other.startswith(name + ".")
+            )
+            raise ExportError(
+                f"Module {name} and package module {clash} would both be written to {destination}.",
+                hint=f"Rename one of them; {name}.py would hide the package folder {name}/.",
+            )
+        path = _module_path(destination, name)
+        text = render_module(_spec(module, path))
+        notebooks = tuple(dict.fromkeys(cell.notebook for cell in module.cells))
+        content = text.encode("utf-8")
+        previous = existing[(destination, name)]
+        status: Status = "unchanged" if previous == content else "written"
+        files.append(ExportedFile(path, "module", name, status, notebooks))
+        if status == "written":
+            writes.append(FileWrite(path, content, previous))
+        parts = name.split(".")
+        folders = [destination.joinpath(*parts[:depth]) for depth in range(1, len(parts))]
+        if module.project is not None:
+            folders.insert(0, destination)
+        for folder in folders:
+            packages.setdefault(
+                folder, _package_name(folder, destination, module.project is not None)
+            )
+    for folder, package in sorted(packages.items()):
+        init = folder / "__init__.py"
+        if not init.exists():
+            files.append(ExportedFile(init, "package", package, "written"))
+            writes.append(FileWrite(init, b"", None))
+    return files, writes
+
+
+def _package_name(folder: Path, destination: Path, in_project: bool) -> str:
+    parts = list(folder.relative_to(destination).parts)
+    return ".".join([destination.name, *parts] if in_project else parts)
+
+
+def _spec(module: _Module, path: Path) -> ModuleSpec:
+    owner = module.owners[0] if module.owners else None
+    owner_path = owner.path.as_posix() if owner else None
+    ordered = sorted(
+        module.cells,
+        key=lambda cell: (
+            cell.notebook.as_posix() != owner_path,
+            cell.notebook.as_posix(),
+            cell.index,
+        ),
+    )
+    docstring = ""
+    if owner is not None and owner.summary is not None:
+        docstring = module_docstring(
+            owner.summary, owner.doc_parts, _doc_url(module.project, owner.path)
+        )
+    package_dir = None
+    if module.project is not None:
+        package_dir = Path(os.path.relpath(path.parent, module.destination.parent)).as_posix()
+    return ModuleSpec(module.name, path, tuple(ordered), docstring, package_dir)
+
+
+def _doc_url(project: Project | None, notebook: Path) -> str:
+    """nbdev's ``Docs:`` link of a notebook (only in nbdev projects with a Documentation URL)."""
+    if project is None or project.kind != "nbdev" or not project.doc_url:
+        return ""
+    from urllib.parse import urlparse
+
+    url = urlparse(project.doc_url)
+    if not url.scheme:
+        return ""
+    try:
+        relative = notebook.relative_to(project.nbs_path)
+    except ValueError:
+        return ""
+    page = relative.with_name(re.sub(r"^\d+[a-zA-Z0-9]*_", "", relative.name.lower())).with_suffix(
+        ".html"
+    )
+    base = (url.path or "/").rstrip("/")
+    return f"{url.scheme}://{url.netloc}{base}/{page.as_posix()}.md"
+
+
+def _read_existing(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except IsADirectoryError:
+        raise ExportError(
+            f"Cannot write {path}: a folder of that name is in the way. Nothing was written.",
+            hint="Remove or rename the folder, or export to another place with --to.",
+        ) from None
+    except OSError as error:
+        raise ExportError(f"Cannot read {path}: {error.strerror}. Nothing was written.") from None
+
+
+def _as_stale(item: ExportedFile) -> ExportedFile:
+    if item.status != "written":
+        return item
+    return ExportedFile(item.path, item.kind, item.name, "stale", item.notebooks)

@@ -1,0 +1,163 @@
+"""Where a notebook's modules go: the project settings around it, and the notebooks it holds.
+
+A project is found by walking up from the notebook to the nearest folder with a
+``pyproject.toml`` or an nbdev ``settings.ini``:
+
+* ``[tool.llmdev]`` with ``lib_path`` (and optionally ``nbs_path``, default ``nbs``);
+* ``[tool.nbdev]`` (nbdev 3): ``lib_path`` defaults to the project name, ``nbs_path`` to ``nbs``;
+* ``settings.ini`` (nbdev 2): ``lib_path`` defaults to ``lib_name``, ``nbs_path`` to ``nbs``.
+
+The nearest such folder decides; when it has none of these settings the notebook is exported
+on its own (next to itself, or to ``--to``). Only these keys are read here, on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+__all__ = ["Project", "find_notebooks", "find_project"]
+
+
+@dataclass(frozen=True)
+class Project:
+    """Export settings of a project."""
+
+    #: the folder holding the settings file
+    root: Path
+    #: where modules are written (the package folder)
+    lib_path: Path
+    #: where the project's notebooks live
+    nbs_path: Path
+    #: the file the settings came from
+    settings_file: Path
+    #: ``llmdev``, ``nbdev`` (pyproject) or ``settings.ini``
+    kind: str
+    #: nbdev's documentation URL (``[project.urls] Documentation``), used in module docstrings
+    doc_url: str = ""
+
+
+def find_project(start: Path, cache: dict[Path, Project | None] | None = None) -> Project | None:
+    """The project that ``start`` (a folder) belongs to, or ``None`` for a lone notebook."""
+    if cache is not None and start in cache:
+        return cache[start]
+    given, start = start, start.resolve()
+    visited: list[Path] = []
+    found: Project | None = None
+    for folder in (start, *start.parents):
+        if cache is not None and folder in cache:
+            found = cache[folder]
+            break
+        visited.append(folder)
+        pyproject, ini = folder / "pyproject.toml", folder / "settings.ini"
+        has_pyproject, has_ini = pyproject.is_file(), ini.is_file()
+        if not (has_pyproject or has_ini):
+            continue
+        found = _from_pyproject(pyproject) if has_pyproject else None
+        if found is None and has_ini:
+            found = _from_settings_ini(ini)
+        break
+    if cache is not None:
+        for folder in (given, *visited):
+            cache[folder] = found
+    return found
+
+
+def find_notebooks(folder: Path) -> list[Path]:
+    """The ``.ipynb`` files under ``folder``, skipping names that start with ``_`` or ``.``."""
+    found: list[Path] = []
+    for current, subfolders, files in os.walk(folder):
+        subfolders[:] = sorted(name for name in subfolders if name[:1] not in "_.")
+        found.extend(
+            Path(current, name)
+            for name in files
+            if name.endswith(".ipynb") and name[:1] not in "_."
+        )
+    return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def _from_pyproject(path: Path) -> Project | None:
+    data = _load_toml(path)
+    tool = data.get("tool") or {}
+    llmdev = tool.get("llmdev") or {}
+    if isinstance(llmdev, dict) and "lib_path" in llmdev:
+        lib = _setting(llmdev, "lib_path", None, path, "[tool.llmdev]")
+        nbs = _setting(llmdev, "nbs_path", "nbs", path, "[tool.llmdev]")
+        return _project(path, lib, nbs, "llmdev")
+    nbdev = tool.get("nbdev")
+    if isinstance(nbdev, dict):
+        project = data.get("project") or {}
+        default_lib = str(project.get("name", "")).replace("-", "_") or None
+        lib = _setting(nbdev, "lib_path", default_lib, path, "[tool.nbdev]")
+        nbs = _setting(nbdev, "nbs_path", "nbs", path, "[tool.nbdev]")
+        urls = project.get("urls") or {}
+        doc_url = urls.get("Documentation", "") if isinstance(urls, dict) else ""
+        return _project(path, lib, nbs, "nbdev", doc_url=str(doc_url or ""))
+    return None
+
+
+def _from_settings_ini(path: Path) -> Project | None:
+    import configparser
+
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+        section = parser["DEFAULT"]
+        lib_name = section.get("lib_name")
+        lib = section.get("lib_path", lib_name)
+        nbs = section.get("nbs_path", "nbs")
+    except (configparser.Error, UnicodeDecodeError) as error:
+        raise ConfigError(
+            f"{path} is not a valid settings.ini ({error.__class__.__name__}).",
+            hint="Fix the file, or remove it to export notebooks on their own.",
+        ) from None
+    if not lib:
+        return None
+    return _project(path, lib, nbs or "nbs", "settings.ini")
+
+
+def _project(settings: Path, lib: str | None, nbs: str, kind: str, *, doc_url: str = "") -> Project:
+    if not lib:
+        raise ConfigError(
+            f"{settings}: [tool.nbdev] has no lib_path and [project] no name.",
+            hint='Set lib_path = "your_package" under [tool.nbdev].',
+        )
+    root = settings.parent
+    return Project(root, root / lib, root / nbs, settings, kind, doc_url)
+
+
+def _setting(
+    table: dict[str, Any], key: str, default: str | None, path: Path, where: str
+) -> str | None:
+    value = table.get(key, default)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError(
+            f"{path}: {where} {key} must be a folder path as a string, not {value!r}.",
+            hint=f'For example: {key} = "{default or "mylib"}"',
+        )
+    return value
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise ConfigError(
+                f"Reading {path} needs Python 3.11 or the tomli package.",
+                hint="Run: pip install tomli",
+            ) from None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(
+            f"{path} is not valid TOML: {error}.", hint="Fix the file and run again."
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"Cannot read {path}: {error.strerror}.") from None
