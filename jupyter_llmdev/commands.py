@@ -44,7 +44,8 @@ COMMANDS: dict[str, CommandSpec] = {
     "diff": CommandSpec("-", "show the diff of one change", {}, "CHANGE"),
     "revert": CommandSpec("-", "revert a change exactly", {"force": False}, "CHANGE"),
     "doc": CommandSpec("architect", "show the architecture doc", {}, "", False),
-    "export": CommandSpec("-", "export #| export cells to modules", {"to": True, "check": False}, "", False),
+    "export": CommandSpec("-", "export the saved notebook's #| export cells to modules",
+                          {"to": True, "check": False}, ""),
     "config": CommandSpec("-", "show the resolved configuration (keys masked)", {}, ""),
     "help": CommandSpec("-", "list the commands", {}, ""),
 }

@@ -141,3 +141,21 @@ def test_log_reads_the_saved_notebook(ip, tmp_path: Path) -> None:
     assert result.success
     assert "No changes recorded" in captured.stdout
     os.remove(path)
+
+
+def test_export_magic_writes_the_saved_notebooks_module(ip, tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "trips.ipynb", [
+        ("h", "code", "#| default_exp trips"),
+        ("f", "code", "#| export\ndef per_day(rows):\n    return {}"),
+        ("t", "code", "%llm test it"),
+    ])
+    ip.user_ns["__session__"] = str(path)
+    result, captured = run(ip, "%llm export")
+    assert result.success, captured.stdout
+    module = (tmp_path / "trips.py").read_text()
+    assert "def per_day(rows):" in module and "%llm" not in module
+    assert "1 file(s) written" in captured.stdout
+    (tmp_path / "trips.py").write_text(module + "\nx = 1\n")
+    result, captured = run(ip, "%llm export --check")
+    assert not result.success and "out of date" in str(result.error_in_exec)
+    assert "trips.py" in captured.stdout

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
-__all__ = ["add_parser", "display_path", "run"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -39,34 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Export; returns 1 when ``--check`` finds modules out of date, else 0."""
     from ..export import export_notebooks
+    from ..export.report import export_report
 
-    result = export_notebooks(args.notebooks, to=args.to, check=args.check)
-    for warning in result.warnings:
-        print(f"llmdev: warning: {warning}", file=sys.stderr)
-    if args.check:
-        if result.stale:
-            print(f"{len(result.stale)} file(s) out of date:")
-            for item in result.stale:
-                print(f"  {display_path(item.path)}{_sources(item.notebooks)}")
-            print("Run `llmdev export` to update them.")
-            return 1
-        print(f"{len(result.modules)} module(s) up to date.")
-        return 0
-    for item in result.written:
-        print(f"wrote {display_path(item.path)}{_sources(item.notebooks)}")
-    unchanged = len(result.files) - len(result.written)
-    print(f"{len(result.written)} file(s) written, {unchanged} unchanged.")
-    return 0
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the current folder when it is inside it, else as is."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
-def _sources(notebooks: tuple[Path, ...]) -> str:
-    return f" (from {', '.join(display_path(nb) for nb in notebooks)})" if notebooks else ""
+    lines, code = export_report(export_notebooks(args.notebooks, to=args.to, check=args.check))
+    for line in lines:
+        print(f"llmdev: {line}" if line.startswith("warning:") else line,
+              file=sys.stderr if line.startswith("warning:") else sys.stdout)
+    return code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .export_cmd import display_path
+from ..export.report import display_path
 
 __all__ = ["add_parser", "run"]
 

@@ -101,6 +101,24 @@ class LLMMagics(Magics):
 
         print(diff_change(self._saved_notebook(), _change_id(command), color=True))
 
+    def _cmd_export(self, command: Command) -> None:
+        from ..export import export_notebooks
+        from ..export.report import export_report
+
+        path = self._notebook_path()
+        if not path:
+            raise CommandError(
+                "This kernel does not know which notebook it belongs to.",
+                hint="Use the CLI: llmdev export NOTEBOOK.ipynb",
+            )
+        to = command.flags.get("to")
+        result = export_notebooks([path], to=str(to) if to else None, check=bool(command.flags.get("check")))
+        lines, code = export_report(result)
+        print(f"[llm] exporting the saved {Path(path).name} (save first to include unsaved edits)")
+        print("\n".join(lines))
+        if code:
+            raise CommandError("Exported modules are out of date.", hint="Run `%llm export` to update them.")
+
     def _cmd_revert(self, command: Command) -> None:
         change = _change_id(command)
         path = self._notebook_path() or "NOTEBOOK.ipynb"
