@@ -61,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
         view.stopped(error.partial, cancelled=isinstance(error, Cancelled))
         raise
     view.end_text()
-    if result.context_summary:
-        print(f"[llm] {result.context_summary}", file=sys.stderr)
     if result.changeset is None:
         print("[llm] the reply holds no cells; the notebook is unchanged.", file=sys.stderr)
         return 0
