@@ -31,19 +31,24 @@ class CommandSpec:
 
 
 _ASK_FLAGS = {"replace": False, "after": True, "model": True, "dry-run": False, "no-markdown": False}
+_CHANGE_FLAGS = {"model": True, "after": True, "dry-run": False}
 
 COMMANDS: dict[str, CommandSpec] = {
     "ask": CommandSpec("ask", "generate cells below the current one (or --replace it)", _ASK_FLAGS, "PROMPT"),
-    "plan": CommandSpec("architect", "start or continue the draft plan", {"model": True}, "PROMPT", False),
-    "approve": CommandSpec("human", "approve the draft plan", {}, "[PLAN]", False),
-    "build": CommandSpec("developer", "implement the approved plan", {"model": True, "no-plan": False}, "[PLAN]", False),
-    "review": CommandSpec("reviewers", "review a change against its plan", {}, "[CHANGE]", False),
-    "fix": CommandSpec("developer", "apply review findings as a new change", {"only": True}, "[REVIEW]", False),
-    "log": CommandSpec("-", "list the recorded changes", {}, ""),
+    "plan": CommandSpec("architect", "start or continue the draft plan (no PROMPT: show it)",
+                        {"model": True, "new": False}, "[PROMPT]"),
+    "approve": CommandSpec("human", "approve the draft plan (only this approves a plan)", {"insert": False}, "[PLAN]"),
+    "build": CommandSpec("developer", "implement the approved plan as one change (--no-plan PROMPT: without one)",
+                         _CHANGE_FLAGS | {"no-plan": False}, "[PLAN]"),
+    "review": CommandSpec("reviewers", "review a change against its plan, concurrently", {}, "[CHANGE]"),
+    "fix": CommandSpec("developer", "apply review findings as a new change", _CHANGE_FLAGS | {"only": True},
+                       "[REVIEW]"),
+    "log": CommandSpec("-", "list the recorded changes (--usage: tokens per role and model)", {"usage": False}, ""),
     "show": CommandSpec("-", "show one change", {}, "CHANGE"),
     "diff": CommandSpec("-", "show the diff of one change", {}, "CHANGE"),
     "revert": CommandSpec("-", "revert a change exactly", {"force": False}, "CHANGE"),
-    "doc": CommandSpec("architect", "show the architecture doc", {}, "", False),
+    "doc": CommandSpec("architect", "show the architecture doc; `doc update`: propose an update; `doc accept`",
+                       {"model": True}, "[update [TEXT] | accept]"),
     "export": CommandSpec("-", "export the saved notebook's #| export cells to modules",
                           {"to": True, "check": False}, ""),
     "config": CommandSpec("-", "show the resolved configuration (keys masked)", {}, ""),

@@ -126,8 +126,8 @@ def test_ctrl_c_stops_cleanly_and_inserts_nothing(ip, openai_env) -> None:
 
 
 def test_unbuilt_commands_and_bad_flags_say_so(ip) -> None:
-    result, _ = run(ip, "%llm plan a new module")
-    assert "not built yet" in str(result.error_in_exec)
+    result, _ = run(ip, "%llm plan --frobnicate a new module")
+    assert "Unknown flag --frobnicate for `plan`" in str(result.error_in_exec)
     result, _ = run(ip, "%llm --frobnicate do it")
     assert "Unknown flag --frobnicate" in str(result.error_in_exec)
     result, captured = run(ip, "%llm help")

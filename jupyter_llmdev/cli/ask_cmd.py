@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 from pathlib import Path
 
-from ..errors import Cancelled, CommandError, LLMError
-from .output import use_color
+from ..errors import CommandError
+from .notebook_file import check_cell, open_notebook, save, streamed
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -32,45 +31,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
     from ..engine.ask import AskRequest, Engine
-    from ..notebook.apply import apply_changeset
-    from ..notebook.history import diff_change
-    from ..notebook.io import read_notebook, write_notebook
-    from ..notebook.metadata import read_section
-    from ..notebook.snapshot import NotebookSnapshot
-    from ..streamview import StreamView
 
     path = Path(args.notebook)
     prompt = sys.stdin.read() if args.prompt == ["-"] else " ".join(args.prompt)
     if not prompt.strip():
         raise CommandError("The prompt is empty.", hint="Usage: llmdev ask NOTEBOOK PROMPT")
-    nb = read_notebook(path)
-    read_section(nb, path=str(path))  # a corrupt or newer history stops us before any tokens are spent
-    snapshot = NotebookSnapshot.from_notebook(nb, path=str(path.resolve()))
-    anchor = args.replace or args.after
-    if anchor and snapshot.index(anchor) is None:
-        ids = ", ".join(cell.id for cell in snapshot.cells[:12])
-        raise CommandError(f"{path} has no cell with id {anchor!r}.", hint=f"Its cells: {ids or 'none'}")
+    nb, _, snapshot = open_notebook(path)
+    check_cell(snapshot, args.replace or args.after, path)
     target = args.after or (snapshot.cells[-1].id if snapshot.cells else None)
     config = load_config(start_dir=path.resolve().parent)
     request = AskRequest(prompt=prompt, snapshot=snapshot, target_cell_id=target, replace_id=args.replace,
                          model=args.model)
-    view = StreamView(rich=False)
-    try:
-        result = Engine(config).ask(request, view)
-    except LLMError as error:
-        view.stopped(error.partial, cancelled=isinstance(error, Cancelled))
-        raise
-    view.end_text()
+    result = streamed(lambda sink: Engine(config).ask(request, sink))
+    if result.context_summary:
+        print(f"[llm] {result.context_summary}", file=sys.stderr)
     if result.changeset is None:
         print("[llm] the reply holds no cells; the notebook is unchanged.", file=sys.stderr)
         return 0
-    preview = copy.deepcopy(nb) if args.dry_run else nb
-    apply_changeset(preview, result.changeset)
-    if args.dry_run:
-        print(diff_change(preview, result.changeset.id, color=use_color()))
-        print("[llm] dry run: nothing written.", file=sys.stderr)
-        return 0
-    write_notebook(path, nb)
-    print(f"[llm] change {result.changeset.id}: {len(result.changeset.edits)} edit(s) written to {path}",
-          file=sys.stderr)
+    if save(path, nb, [], result.changeset, dry_run=args.dry_run):
+        print(f"[llm] change {result.changeset.id}: {len(result.changeset.edits)} edit(s) written to {path}",
+              file=sys.stderr)
     return 0

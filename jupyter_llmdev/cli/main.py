@@ -18,7 +18,7 @@ from ..errors import Cancelled, CommandError, ConfigError, LLMDevError, LLMError
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
 #: subcommand modules, each with ``add_parser(subparsers)``; order is the order of ``--help``
-_COMMAND_MODULES = ("ask_cmd", "history_cmd", "export_cmd", "sync_cmd", "config_cmd")
+_COMMAND_MODULES = ("ask_cmd", "workflow_cmd", "history_cmd", "export_cmd", "sync_cmd", "config_cmd")
 
 EXIT_CODES = {
     "ok": 0,
@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``llmdev`` parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="llmdev",
-        description="LLM-assisted notebook development: ask, log, show, diff, revert, export, sync.",
+        description="LLM-assisted notebook development: ask; plan, approve, build, review, fix, doc; "
+        "log, show, diff, revert; export, sync.",
         epilog="Exit codes: 0 ok, 1 stale modules (export --check), 2 usage or configuration error, "
         "3 LLM request failed, 4 notebook or history error, 130 interrupted.",
     )

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..commands import Command, parse_command, usage
 from ..errors import Cancelled, CommandError, LLMError
 from ..notebook.snapshot import CellSnapshot, NotebookSnapshot
-from .comm import LiveChannel
 from ..streamview import StreamView
+from .comm import LiveChannel
+
+if TYPE_CHECKING:
+    from .session import SessionRecords
+    from .workflow_magics import WorkflowCommands
 
 __all__ = ["LLMMagics"]
 
@@ -28,6 +33,22 @@ class LLMMagics(Magics):
         super().__init__(shell)
         self.channel = channel
 
+    # the workflow parts are made on first use, so that %load_ext stays cheap
+
+    @cached_property
+    def session(self) -> SessionRecords:
+        """Plans, reviews, doc proposals and changes made in this kernel, per notebook."""
+        from .session import SessionRecords
+
+        return SessionRecords()
+
+    @cached_property
+    def workflow(self) -> WorkflowCommands:
+        """The handlers of plan, approve, build, review, fix and doc."""
+        from .workflow_magics import WorkflowCommands
+
+        return WorkflowCommands(self)
+
     @line_cell_magic
     def llm(self, line: str, cell: str | None = None) -> None:
         """Ask the LLM, or run a history command; ``%llm help`` lists the commands."""
@@ -37,7 +58,7 @@ class LLMMagics(Magics):
                 f"`{command.name}` is not built yet in this version of jupyter-llmdev.",
                 hint="`%llm help` lists what works today.",
             )
-        handler = getattr(self, f"_cmd_{command.name}")
+        handler = getattr(self, f"_cmd_{command.name}", None) or getattr(self.workflow, f"cmd_{command.name}")
         handler(command)
 
     # -- commands ----------------------------------------------------------------------------
@@ -50,15 +71,15 @@ class LLMMagics(Magics):
         del command
         from ..config import format_config_table
 
-        print(format_config_table(self._config()))
+        print(format_config_table(self.resolved_config()))
 
     def _cmd_ask(self, command: Command) -> None:
         from ..context import interpolate
         from ..engine.ask import AskRequest
 
-        cell_id = self._executing_cell_id()
-        snapshot, live = self._snapshot(cell_id)
-        target = cell_id if snapshot.index(cell_id) is not None else _last_id(snapshot)
+        cell_id = self.executing_cell_id()
+        snapshot, live = self.snapshot(cell_id)
+        target = cell_id if snapshot.index(cell_id) is not None else last_id(snapshot)
         replace = command.flags.get("replace")
         replace_id = (replace if isinstance(replace, str) else target) if replace else None
         prompt, variables = interpolate(command.text, self.shell.user_ns)
@@ -71,7 +92,7 @@ class LLMMagics(Magics):
             variables=variables,
             exclude_cell_ids=(cell_id,) if cell_id and not replace_id else (),
         )
-        view = StreamView(rich=self._in_kernel())
+        view = StreamView(rich=self.in_kernel())
         try:
             result = self._engine_for().ask(request, view)
         except Cancelled as error:
@@ -81,31 +102,41 @@ class LLMMagics(Magics):
             view.stopped(error.partial, cancelled=False)
             raise
         view.end_text()
-        self._deliver(result, command, live=live, view=view, notebook_path=snapshot.path)
+        if result.changeset is None:
+            view.note(f"[llm] the reply holds no cells; nothing inserted.{summary_tail(result)}")
+            return
+        replace = bool(command.flags.get("replace"))
+        self.deliver(result.changeset, live=live, view=view, notebook_path=snapshot.path, tail=summary_tail(result),
+                     where=" in place of this cell" if result.proposed and replace else " below",
+                     replace=replace, dry_run=bool(command.flags.get("dry-run")))
 
     def _cmd_log(self, command: Command) -> None:
-        del command
         from ..notebook.history import log_lines
 
-        nb = self._saved_notebook()
-        lines = log_lines(nb)
+        section = self.history()
+        if command.flags.get("usage"):
+            from ..engine.ledger import format_usage, usage_rows
+
+            print("\n".join(format_usage(usage_rows(section))))
+            return
+        lines = log_lines(section)
         print("\n".join(lines) if lines else "No changes recorded in this notebook yet.")
 
     def _cmd_show(self, command: Command) -> None:
         from ..notebook.history import show_change
 
-        print(show_change(self._saved_notebook(), _change_id(command)))
+        print(show_change(self.history(), _change_id(command)))
 
     def _cmd_diff(self, command: Command) -> None:
         from ..notebook.history import diff_change
 
-        print(diff_change(self._saved_notebook(), _change_id(command), color=True))
+        print(diff_change(self.history(), _change_id(command), color=True))
 
     def _cmd_export(self, command: Command) -> None:
         from ..export import export_notebooks
         from ..export.report import export_report
 
-        path = self._notebook_path()
+        path = self.notebook_path()
         if not path:
             raise CommandError(
                 "This kernel does not know which notebook it belongs to.",
@@ -121,7 +152,7 @@ class LLMMagics(Magics):
 
     def _cmd_revert(self, command: Command) -> None:
         change = _change_id(command)
-        path = self._notebook_path() or "NOTEBOOK.ipynb"
+        path = self.notebook_path() or "NOTEBOOK.ipynb"
         raise CommandError(
             "The kernel cannot safely rewrite a notebook that is open in an editor.",
             hint=f"Use the LLM panel's History > Revert, or save and run: llmdev revert {path} {change}",
@@ -129,44 +160,50 @@ class LLMMagics(Magics):
 
     # -- delivery ----------------------------------------------------------------------------
 
-    def _deliver(self, result: Any, command: Command, *, live: bool, view: StreamView,
-                 notebook_path: str | None) -> None:
-        tail = _summary_tail(result)
-        changeset = result.changeset
-        if changeset is None:
-            view.note(f"[llm] the reply holds no cells; nothing inserted.{tail}")
-            return
-        count = len(changeset.edits)
-        if command.flags.get("dry-run"):
-            view.note(f"[llm] dry run: {count} edit(s) proposed, nothing inserted.{tail}")
-            return
+    def deliver(self, changeset: Any, *, live: bool, view: Any, notebook_path: str | None, tail: str = "",
+                where: str = "", replace: bool = False, dry_run: bool = False,
+                records: list[Any] | None = None) -> bool:
+        """Put ``changeset`` into the notebook: through the frontend when ``live``, else the fallback.
+
+        ``records`` (plans, reviews) go with it into this session's records and to the frontend;
+        ``notebook_path`` is the path the frontend's snapshot gave. Returns False for a dry run
+        (nothing delivered, nothing recorded).
+        """
+        if dry_run:
+            view.note(f"[llm] dry run: {len(changeset.edits)} edit(s) proposed, nothing inserted.{tail}")
+            return False
+        self.session.add(self.notebook_path(), list(records or []), changeset)
         if live and self.channel and self.channel.send_apply(changeset.to_dict(), notebook_path=notebook_path):
-            where = "in place of this cell" if result.proposed and command.flags.get("replace") else "below"
-            view.note(f"[llm] change {changeset.id}: {_edits_phrase(changeset)} {where}.{tail}")
-            return
-        self._fallback_insert(changeset, view, replace=bool(command.flags.get("replace")), tail=tail)
+            self.workflow.publish(records or [], notebook_path)
+            view.note(f"[llm] change {changeset.id}: {edits_phrase(changeset)}{where}.{tail}")
+            return True
+        self._fallback_insert(changeset, view, replace=replace, tail=tail)
+        return True
 
     def _fallback_insert(self, changeset: Any, view: StreamView, *, replace: bool, tail: str) -> None:
         """No frontend: one cell through ``set_next_input`` (always a code cell), the rest shown."""
-        cells = [edit.after for edit in changeset.edits if edit.after is not None]
-        first = next((cell for cell in cells if cell.cell_type == "code"), cells[0])
-        self.shell.set_next_input(first.source, replace=replace)
+        edits = [edit for edit in changeset.edits if edit.after is not None]
+        first = next((edit for edit in edits if edit.after.cell_type == "code"), edits[0])
+        self.shell.set_next_input(first.after.source, replace=replace)
         where = "replaces this cell" if replace else "is inserted below"
-        view.note(f"[llm] the first code cell {where} (no JupyterLab extension connected, so the "
+        instead = f" (it is meant to replace cell {first.cell_id})" if first.op == "replace" and not replace else ""
+        view.note(f"[llm] the first code cell {where}{instead} (no JupyterLab extension connected, so the "
                   f"change is not recorded in the notebook).{tail}")
-        rest = [cell for cell in cells if cell is not first]
-        for number, cell in enumerate(rest, start=1):
-            view.note(f"--- {cell.cell_type} cell {number} of {len(rest)} more (copy it into a new cell) ---\n"
-                      f"{cell.source}")
+        rest = [edit for edit in edits if edit is not first]
+        for number, edit in enumerate(rest, start=1):
+            what = f"replaces cell {edit.cell_id}: copy it there" if edit.op == "replace" else "copy it into a new cell"
+            view.note(f"--- {edit.after.cell_type} cell {number} of {len(rest)} more ({what}) ---\n"
+                      f"{edit.after.source}")
 
     # -- context -----------------------------------------------------------------------------
 
-    def _snapshot(self, cell_id: str | None) -> tuple[NotebookSnapshot, bool]:
+    def snapshot(self, cell_id: str | None) -> tuple[NotebookSnapshot, bool]:
+        """The notebook as context for ``cell_id``, and whether it came live from the frontend."""
         if self.channel is not None:
             live = self.channel.snapshot_for(cell_id)
             if live is not None:
                 return live, True
-        path = self._notebook_path()
+        path = self.notebook_path()
         if path and os.path.exists(path):
             from ..notebook.io import read_notebook
 
@@ -181,7 +218,8 @@ class LLMMagics(Magics):
                  for n, src in enumerate(inputs, start=1) if src.strip()]
         return NotebookSnapshot(cells=cells, path=None, active_cell_id=None)
 
-    def _executing_cell_id(self) -> str | None:
+    def executing_cell_id(self) -> str | None:
+        """The id of the cell running now (JupyterLab sends it with the execute request)."""
         kernel = getattr(self.shell, "kernel", None)
         if kernel is None:
             return None
@@ -189,38 +227,34 @@ class LLMMagics(Magics):
         cell_id = (parent.get("metadata") or {}).get("cellId")
         return str(cell_id) if cell_id else None
 
-    def _notebook_path(self) -> str | None:
+    def notebook_path(self) -> str | None:
+        """The notebook this kernel runs, when the front end published it."""
         for name in _PATH_NAMES:
             value = self.shell.user_ns.get(name)
             if isinstance(value, str) and value.endswith(".ipynb"):
                 return value
         return None
 
-    def _saved_notebook(self) -> Any:
-        from ..notebook.io import read_notebook
+    def history(self) -> dict[str, Any]:
+        """The notebook's recorded history: the saved file's, with this session's records over it."""
+        return self.session.section(self.notebook_path())
 
-        path = self._notebook_path()
-        if not path:
-            raise CommandError(
-                "This kernel does not know which notebook it belongs to.",
-                hint="Run it from Jupyter, or use the CLI: llmdev log NOTEBOOK.ipynb",
-            )
-        return read_notebook(path)
-
-    def _in_kernel(self) -> bool:
+    def in_kernel(self) -> bool:
+        """Whether a kernel (and so rich output) is there, rather than a terminal IPython."""
         return getattr(self.shell, "kernel", None) is not None
 
-    def _config(self) -> Any:
+    def resolved_config(self) -> Any:
+        """The resolved configuration, searched from the notebook's folder."""
         from ..config import load_config
 
-        path = self._notebook_path()
+        path = self.notebook_path()
         start = Path(path).parent if path else Path.cwd()
         return load_config(start_dir=start, traitlets_config=self.shell.config)
 
     def _engine_for(self) -> Any:
         from ..engine.ask import Engine
 
-        return Engine(self._config())
+        return Engine(self.resolved_config())
 
 
 def _change_id(command: Command) -> str:
@@ -229,11 +263,13 @@ def _change_id(command: Command) -> str:
     return command.text.split()[0]
 
 
-def _last_id(snapshot: NotebookSnapshot) -> str | None:
+def last_id(snapshot: NotebookSnapshot) -> str | None:
+    """The id of the notebook's last cell (``None``: no cells)."""
     return snapshot.cells[-1].id if snapshot.cells else None
 
 
-def _edits_phrase(changeset: Any) -> str:
+def edits_phrase(changeset: Any) -> str:
+    """``2 cells inserted, 1 cell replaced``."""
     counts: dict[str, int] = {}
     for edit in changeset.edits:
         counts[edit.op] = counts.get(edit.op, 0) + 1
@@ -241,7 +277,8 @@ def _edits_phrase(changeset: Any) -> str:
     return ", ".join(f"{n} cell{'s' if n != 1 else ''} {words[op]}" for op, n in counts.items())
 
 
-def _summary_tail(result: Any) -> str:
+def summary_tail(result: Any) -> str:
+    """Usage, a cut reply and the context summary, as the end of the final note."""
     usage_text = ""
     if result.usage.reported:
         usage_text = f" {result.usage.prompt_tokens} in / {result.usage.completion_tokens} out tokens."

@@ -1,0 +1,105 @@
+"""``review`` (reviewers): 1 to 3 models review one change against its plan, concurrently.
+
+Each reviewer gets its role prompt, the architecture doc, the notebook's cells, the plan (or
+the request of a change made without one) and every edited cell's before/after as a unified
+diff. Replies are parsed with :func:`~jupyter_llmdev.replies.parse_review`. A reviewer that
+fails or times out is recorded with its error and does not stop the others; only when every
+reviewer fails is the command an error (and nothing is recorded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CommandError, LLMError
+from ..notebook import plans
+from ..notebook.changeset import ChangeSet
+from ..notebook.history import diff_change, find_change
+from ..notebook.reviews import new_review, reviewer_entry
+from ..notebook.snapshot import NotebookSnapshot
+from .steps import CallResult, Outcome, Step
+from .workflow import plan_brief
+
+if TYPE_CHECKING:
+    from .workflow import Workflow
+
+__all__ = ["ReviewOutcome", "review_step"]
+
+
+@dataclass(kw_only=True)
+class ReviewOutcome(Outcome):
+    """The review record (every reviewer's findings, verdict or error) and the change reviewed."""
+
+    review: dict[str, Any]
+    change: ChangeSet
+
+
+def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnapshot | None, ref: str | None, *,
+                exclude: Iterable[str] = ()) -> Step[ReviewOutcome]:
+    """Calls for every configured reviewer on change ``ref`` (default: the newest applied change)."""
+    change = find_change(section, ref) if ref else _latest_reviewable(flow, section)
+    plan = _plan_of(section, change)
+    if plan is not None:
+        history = [plan_brief(plan)]
+    else:
+        history = [{"role": "user", "content": f"This change was made without a plan. Its request was:\n\n"
+                                               f"{change.prompt.strip() or '(none recorded)'}"}]
+    request = (f"Review change {change.id} ({change.command} by {change.role}"
+               f"{', ' + change.model if change.model else ''}). Every cell it edited, before and after, "
+               f"as unified diffs:\n\n{diff_change(section, change.id)}")
+    calls = []
+    for number, endpoint in enumerate(flow.config.reviewer_endpoints(), start=1):
+        calls.append(flow.call(f"reviewer {number} ({endpoint.describe()})", "reviewer", endpoint, request=request,
+                               snapshot=snapshot, history=history, exclude=exclude))
+
+    def finish(results: list[CallResult]) -> ReviewOutcome:
+        failures = [result for result in results if result.error is not None]
+        if len(failures) == len(results):
+            reasons = "; ".join(f"{r.call.endpoint.describe()}: {_one_line(r.error)}" for r in failures)
+            raise LLMError(f"Every reviewer failed, so no review was recorded ({reasons}).",
+                           hint="Check the reviewer_models configuration (`config`) and try again.")
+        entries = []
+        for result in results:
+            endpoint = result.call.endpoint
+            if result.error is not None:
+                entries.append(reviewer_entry(model=endpoint.model, provider=endpoint.provider,
+                                              error=_one_line(result.error)))
+                continue
+            from ..replies import parse_review
+
+            assert result.finished is not None
+            entries.append(reviewer_entry(model=endpoint.model, provider=endpoint.provider,
+                                          parsed=parse_review(result.finished.text),
+                                          usage=result.finished.usage.to_dict()))
+        review = new_review(change.id, change.plan_id, entries)
+        records: list[tuple[str, dict[str, Any]]] = [("reviews", review)]
+        if plan is not None and plan["status"] == "built":
+            records.append(("plans", plans.set_status(plan, "reviewed")))
+        count = sum(len(entry["findings"]) for entry in entries)
+        notes = [f"review {review['id']} of change {change.id}: {count} finding(s)"
+                 + (f", {len(failures)} reviewer(s) failed" if failures else "")
+                 + (f"; fix them with {flow.say('fix')} (or {flow.say('fix --only 1,2')})." if count else ".")]
+        return ReviewOutcome(records=records, review=review, change=change, notes=notes)
+
+    return Step(calls, finish, isolated=True)
+
+
+def _latest_reviewable(flow: Workflow, section: dict[str, Any]) -> ChangeSet:
+    for record in reversed(section["changes"]):
+        if record["status"] == "applied" and record["command"] != "revert" and record["edits"]:
+            return ChangeSet.from_dict(record)
+    raise CommandError("There is no change to review yet.",
+                       hint=f"Build an approved plan with {flow.say('build')} first.")
+
+
+def _plan_of(section: dict[str, Any], change: ChangeSet) -> dict[str, Any] | None:
+    if not change.plan_id:
+        return None
+    found = [plan for plan in section["plans"] if plan["id"] == change.plan_id]
+    return dict(found[-1]) if found else None
+
+
+def _one_line(error: BaseException | None) -> str:
+    return " ".join(str(error).split()) if error is not None else ""

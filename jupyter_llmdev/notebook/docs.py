@@ -1,0 +1,66 @@
+"""Doc records (``metadata.jupyter_llmdev.docs``): proposed and accepted architecture doc updates.
+
+A proposal keeps the full proposed text and the SHA-256 of the doc it was made against
+(``base_sha256``; ``None`` when there was no doc). Accepting drops the text (the file has it)
+and records the new digest, the backup of the previous version, who accepted it and when.
+A newer proposal supersedes a pending one.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from typing import Any
+
+from .changeset import new_change_id
+from .records import now
+
+__all__ = ["accepted", "digest", "new_proposal", "pending_proposal", "superseded"]
+
+
+def digest(text: str) -> str:
+    """The SHA-256 (hex) of ``text`` as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_proposal(*, path: str, text: str, summary: str, base: str | None, plan_id: str | None,
+                 model: str | None, provider: str | None, usage: dict[str, int]) -> dict[str, Any]:
+    """A pending proposal to replace the doc at ``path`` (whose current text is ``base``) with ``text``."""
+    return {
+        "id": new_change_id(),
+        "time": now(),
+        "path": path,
+        "status": "proposed",
+        "plan_id": plan_id,
+        "model": model,
+        "provider": provider,
+        "usage": dict(usage),
+        "summary": summary,
+        "base_sha256": digest(base) if base is not None else None,
+        "text": text,
+    }
+
+
+def pending_proposal(section: dict[str, Any]) -> dict[str, Any] | None:
+    """A copy of the newest proposal still pending, or ``None``."""
+    for record in reversed(section.get("docs", [])):
+        if record["status"] == "proposed":
+            return copy.deepcopy(record)
+    return None
+
+
+def superseded(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` replaced by a newer proposal (its text dropped)."""
+    updated = copy.deepcopy(record)
+    updated.pop("text", None)
+    updated["status"] = "superseded"
+    return updated
+
+
+def accepted(record: dict[str, Any], *, user: str, backup: str | None) -> dict[str, Any]:
+    """``record`` accepted by ``user`` now; ``backup`` is where the previous version was kept."""
+    updated = copy.deepcopy(record)
+    text = updated.pop("text")
+    updated.update(status="accepted", new_sha256=digest(text), backup=backup, accepted_at=now(),
+                   accepted_by=user or "unknown")
+    return updated

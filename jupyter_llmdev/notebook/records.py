@@ -1,0 +1,78 @@
+"""Records of the workflow (plans, reviews, docs) in a notebook's metadata: find, upsert, commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..errors import ChangeNotFound
+from .changeset import ChangeSet
+
+__all__ = ["RECORD_KINDS", "Upsert", "commit", "find_record", "now", "upsert"]
+
+#: the section keys that hold workflow records, each a list of dicts with an ``id``
+RECORD_KINDS = ("plans", "reviews", "docs")
+
+#: one record to store: (section key, record); a record with a known id replaces the old one
+Upsert = tuple[str, dict[str, Any]]
+
+
+def now() -> str:
+    """The current UTC time as every record stores it (``2026-11-25T10:00:00Z``)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def find_record(records: Sequence[dict[str, Any]], ref: str, noun: str, listing: str) -> dict[str, Any]:
+    """The record whose id is ``ref`` or starts with it (``noun`` names the kind in messages).
+
+    Raises :class:`ChangeNotFound` naming the recent ids when none matches or a prefix is
+    ambiguous; ``listing`` says where the user can see the ids.
+    """
+    query = ref.strip()
+    recent = ", ".join(record["id"] for record in reversed(records[-5:]))
+    known = f"Recent {noun}s, newest first: {recent} ({listing})." if recent else f"This notebook has no {noun}s yet."
+    exact = [record for record in records if record["id"] == query]
+    matches = exact or [record for record in records if query and record["id"].lower().startswith(query.lower())]
+    if not matches:
+        raise ChangeNotFound(f"This notebook has no {noun} {query!r}.", hint=known)
+    if len(matches) > 1:
+        ids = ", ".join(record["id"] for record in matches[:6])
+        raise ChangeNotFound(f"{query!r} is ambiguous: it starts {len(matches)} {noun} ids ({ids}).",
+                             hint="Give more characters of the id.")
+    return matches[0]
+
+
+def upsert(section: dict[str, Any], updates: Iterable[Upsert]) -> None:
+    """Put each record into ``section[kind]``: in place of the record with its id, else appended."""
+    for kind, record in updates:
+        if kind not in RECORD_KINDS:
+            raise ValueError(f"unknown record kind {kind!r}; use one of {', '.join(RECORD_KINDS)}")
+        records = section.setdefault(kind, [])
+        for position, existing in enumerate(records):
+            if existing.get("id") == record["id"]:
+                records[position] = record
+                break
+        else:
+            records.append(record)
+
+
+def commit(nb: Any, updates: Iterable[Upsert], changeset: ChangeSet | None = None) -> None:
+    """Apply ``changeset`` (if any) to ``nb`` and store ``updates``, all or nothing.
+
+    Everything is checked before ``nb`` changes: an :class:`~jupyter_llmdev.errors.ApplyError`
+    or :class:`~jupyter_llmdev.errors.MetadataError` leaves ``nb`` as it was.
+    """
+    from .apply import apply_changeset
+    from .metadata import read_section, validate_section, write_section
+
+    updates = list(updates)
+    # the records are checked first; apply_changeset checks its change before touching nb
+    section = read_section(nb)
+    upsert(section, updates)
+    validate_section(section)
+    if changeset is not None:
+        apply_changeset(nb, changeset)
+    section = read_section(nb)
+    upsert(section, updates)
+    write_section(nb, section)
