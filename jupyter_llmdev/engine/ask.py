@@ -7,20 +7,15 @@ each front end applies it its own way (CLI: to the file; kernel: through the fro
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any
 
-from ..errors import Cancelled
-from ..llm.types import Delta, Endpoint, Finished, Status, StreamEvent, Usage
+from ..llm.types import Endpoint, Finished, Status, Usage
 from ..notebook.changeset import ChangeSet, ProposedCell
 from ..notebook.snapshot import NotebookSnapshot
+from .streaming import EventSink, adrain, drain, ignore, shown_path
 
 __all__ = ["AskRequest", "AskResult", "Engine", "EventSink"]
-
-#: receives Status and Delta events while a request runs
-EventSink = Callable[[StreamEvent], None]
 
 
 @dataclass
@@ -68,19 +63,19 @@ class Engine:
     def ask(self, request: AskRequest, on_event: EventSink | None = None) -> AskResult:
         """Run ``ask`` synchronously (magics, CLI); Ctrl-C raises :class:`Cancelled`."""
         endpoint, messages, summary = self._prepare(request)
-        sink = on_event or _ignore
+        sink = on_event or ignore
         sink(Status(summary))
         client = self._client(endpoint)
-        finished = _drain(client.stream(messages), sink)
+        finished = drain(client.stream(messages), sink)
         return self._finish(request, endpoint, finished, summary)
 
     async def aask(self, request: AskRequest, on_event: EventSink | None = None) -> AskResult:
         """Run ``ask`` on the event loop (server extension); cancellation propagates."""
         endpoint, messages, summary = self._prepare(request)
-        sink = on_event or _ignore
+        sink = on_event or ignore
         sink(Status(summary))
         client = self._client(endpoint)
-        finished = await _adrain(client.astream(messages), sink)
+        finished = await adrain(client.astream(messages), sink)
         return self._finish(request, endpoint, finished, summary)
 
     # -- steps shared by sync and async ----------------------------------------------------
@@ -97,7 +92,7 @@ class Engine:
             snapshot=request.snapshot,
             target_cell_id=request.replace_id or request.target_cell_id,
             doc_text=doc_text,
-            doc_path=_shown_path(doc_path, self.config.start_dir) if doc_path else None,
+            doc_path=shown_path(doc_path, self.config.start_dir) if doc_path else None,
             variables=request.variables or None,
             budget_tokens=self.config.context_budget,
             exclude_cell_ids=request.exclude_cell_ids,
@@ -149,41 +144,3 @@ class Engine:
         from ..llm.client import LLMClient
 
         return LLMClient(endpoint, self.config.limits(), environ=self._environ)
-
-
-def _shown_path(path: Path, start_dir: Path) -> str:
-    """The doc's path as the model sees it: relative when possible (no home folders in prompts)."""
-    try:
-        return os.path.relpath(path, start_dir)
-    except ValueError:
-        return path.name
-
-
-def _ignore(event: StreamEvent) -> None:
-    del event
-
-
-def _drain(events: Iterator[StreamEvent], sink: EventSink) -> Finished:
-    received: list[str] = []
-    try:
-        for event in events:
-            if isinstance(event, Finished):
-                return event
-            if isinstance(event, Delta):
-                received.append(event.text)
-            sink(event)
-    except KeyboardInterrupt:
-        # Ctrl-C landed in the sink (printing) rather than inside the client's read
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()
-        raise Cancelled("Stopped; nothing was applied.", partial="".join(received)) from None
-    raise RuntimeError("the LLM client ended a stream without a Finished event")
-
-
-async def _adrain(events: AsyncIterator[StreamEvent], sink: EventSink) -> Finished:
-    async for event in events:
-        if isinstance(event, Finished):
-            return event
-        sink(event)
-    raise RuntimeError("the LLM client ended a stream without a Finished event")

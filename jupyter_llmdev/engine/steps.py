@@ -22,7 +22,7 @@ from ..errors import Cancelled, LLMDevError
 from ..llm.types import Delta, Endpoint, Finished, Status, StreamEvent
 from ..notebook.changeset import ChangeSet
 from ..notebook.records import Upsert
-from .ask import EventSink, _adrain, _drain
+from .streaming import EventSink, adrain, drain
 
 __all__ = ["CallResult", "LLMCall", "Outcome", "Step", "arun_step", "run_step"]
 
@@ -82,7 +82,7 @@ def run_step(step: Step[T], client_for: ClientFactory, sink: EventSink | None = 
     if len(step.calls) == 1 and not step.isolated:
         call = step.calls[0]
         emit(Status(call.context_summary))
-        finished = _drain(client_for(call.endpoint).stream(call.messages), emit)
+        finished = drain(client_for(call.endpoint).stream(call.messages), emit)
         return step.finish([CallResult(call, finished)])
     return step.finish(_gather_in_thread(step, client_for, emit))
 
@@ -93,7 +93,7 @@ async def arun_step(step: Step[T], client_for: ClientFactory, sink: EventSink | 
     if len(step.calls) == 1 and not step.isolated:
         call = step.calls[0]
         emit(Status(call.context_summary))
-        finished = await _adrain(client_for(call.endpoint).astream(call.messages), emit)
+        finished = await adrain(client_for(call.endpoint).astream(call.messages), emit)
         return step.finish([CallResult(call, finished)])
     return step.finish(await _gather(step, client_for, emit))
 
@@ -105,7 +105,7 @@ async def _gather(step: Step[Any], client_for: ClientFactory, emit: EventSink) -
                 emit(Status(f"{call.label}: {event.text}"))
 
         try:
-            finished = await _adrain(client_for(call.endpoint).astream(call.messages), labelled)
+            finished = await adrain(client_for(call.endpoint).astream(call.messages), labelled)
         except LLMDevError as error:
             if not step.isolated:
                 raise

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..llm.types import Endpoint
 from ..notebook.snapshot import NotebookSnapshot
-from .ask import _shown_path
 from .steps import EventSink, LLMCall, Outcome, Step, arun_step, run_step
+from .streaming import shown_path
 
 if TYPE_CHECKING:
     from .build import ChangeOutcome
@@ -76,7 +76,7 @@ class Workflow:
 
     def shown_path(self, path: Path) -> str:
         """``path`` as the model and the records see it: relative to the notebook's folder if possible."""
-        return _shown_path(path, self.config.start_dir)
+        return shown_path(path, self.config.start_dir)
 
     def call(
         self,

@@ -6,7 +6,8 @@ Two comms, so that frontend messages are never queued behind the running cell:
   (``snapshot`` before a ``%llm`` cell executes). With comms over subshells its handler runs
   on another thread, so it only stores the snapshot and notifies a condition.
 * ``jupyter_llmdev_front`` -- opened by the kernel on first use; carries kernel -> frontend
-  traffic (``apply``: a ChangeSet to insert into the live notebook).
+  traffic (``apply``: a ChangeSet to insert into the live notebook; ``record``: a plan, review
+  or doc record to store in the notebook's metadata).
 """
 
 from __future__ import annotations
@@ -100,20 +101,16 @@ class LiveChannel:
 
     # -- kernel -> frontend ----------------------------------------------------------------
 
-    def send_apply(self, changeset: dict[str, Any], *, notebook_path: str | None) -> bool:
-        """Send a ChangeSet for the frontend to apply; False when no frontend is listening."""
+    def send(self, method: str, **fields: Any) -> bool:
+        """Send ``{method, protocol_version, **fields}`` to the frontend; False when none listens."""
         if not self.connected:
             return False
-        front = self._front_comm()
-        front.send(
-            {
-                "method": "apply",
-                "protocol_version": PROTOCOL_VERSION,
-                "notebook_path": notebook_path,
-                "changeset": changeset,
-            }
-        )
+        self._front_comm().send({"method": method, "protocol_version": PROTOCOL_VERSION, **fields})
         return True
+
+    def send_apply(self, changeset: dict[str, Any], *, notebook_path: str | None) -> bool:
+        """Send a ChangeSet for the frontend to apply; False when no frontend is listening."""
+        return self.send("apply", notebook_path=notebook_path, changeset=changeset)
 
     def _front_comm(self) -> Any:
         if self._front is None:

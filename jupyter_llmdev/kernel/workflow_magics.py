@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._version import PROTOCOL_VERSION
 from ..commands import Command, usage
 from ..errors import Cancelled, CommandError, LLMError
 from ..llm.types import Delta, StreamEvent
@@ -175,10 +174,8 @@ class WorkflowCommands:
         channel = self.magics.channel
         if channel is None or not channel.connected or not records:
             return False
-        front = channel._front_comm()  # the kernel -> frontend comm of comm.py (one per kernel)
         for kind, record in records:
-            front.send({"method": "record", "protocol_version": PROTOCOL_VERSION, "notebook_path": notebook_path,
-                        "kind": kind, "record": record})
+            channel.send("record", notebook_path=notebook_path, kind=kind, record=record)
         return True
 
     def _change(self, flow: Workflow, step: Step[Any], command: Command, here: _Here) -> None:
