@@ -1,0 +1,199 @@
+"""Runs the side panel's requests: slash command in, engine events and one final message out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .._version import PROTOCOL_VERSION, __version__
+from .wire import WireError, server_message
+
+__all__ = ["ChatRunner", "Send"]
+
+#: delivers one server message (a dict) to the panel
+Send = Callable[[dict[str, Any]], None]
+
+#: commands the panel handles itself, with the live notebook's history
+_PANEL_COMMANDS = {
+    "log": "The History section below lists this notebook's changes.",
+    "show": "The History section below shows each change; click one to see its cells.",
+    "diff": "The History section below shows each change as a diff.",
+    "revert": "Use the Revert button of a change in the History section below.",
+}
+#: commands that work on saved files, not in the panel
+_FILE_COMMANDS = {
+    "export": "Export works on the saved notebook: run `%llm export` in the notebook or "
+    "`llmdev export NOTEBOOK.ipynb` in a terminal.",
+}
+
+
+class ChatRunner:
+    """Shared by every connection: where notebooks live and the server's traitlets config."""
+
+    def __init__(
+        self,
+        *,
+        root_dir: Path,
+        traitlets_config: Any = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.root_dir = Path(root_dir).expanduser().resolve()
+        self.traitlets_config = traitlets_config
+        self._environ = environ
+
+    # -- configuration ---------------------------------------------------------------------
+
+    def config(self, notebook_dir: Path | None = None) -> Any:
+        """The resolved configuration as seen from ``notebook_dir`` (default: the server root)."""
+        from ..config import load_config
+
+        return load_config(
+            start_dir=notebook_dir or self.root_dir,
+            traitlets_config=self.traitlets_config,
+            environ=self._environ,
+        )
+
+    def info(self) -> dict[str, Any]:
+        """Versions and role -> ``provider:model`` (keys and base URLs are never included)."""
+        from ..errors import LLMDevError
+
+        data: dict[str, Any] = {
+            "name": "jupyter-llmdev",
+            "version": __version__,
+            "protocol_version": PROTOCOL_VERSION,
+            "roles": {},
+            "reviewers": [],
+            "models": [],
+            "config_error": None,
+        }
+        try:
+            config = self.config()
+            for role in ("ask", "architect", "developer"):
+                endpoint = config.endpoint(role)
+                data["roles"][role] = {
+                    "model": endpoint.describe(),
+                    "key_set": config.has_api_key(endpoint),
+                }
+            data["reviewers"] = [e.describe() for e in config.reviewer_endpoints()]
+        except LLMDevError as error:
+            data["config_error"] = str(error)
+            return data
+        models = [entry["model"] for entry in data["roles"].values()] + data["reviewers"]
+        data["models"] = sorted(set(models))
+        return data
+
+    # -- requests --------------------------------------------------------------------------
+
+    async def run(self, message: dict[str, Any], send: Send) -> None:
+        """Answer one validated ``request`` message; every outcome ends in ``done`` or ``error``.
+
+        Cancellation (``asyncio.CancelledError``) propagates: the caller reports it.
+        """
+        from ..commands import parse_command, usage
+        from ..errors import LLMDevError
+
+        request_id = message["id"]
+        try:
+            command = parse_command(message["line"])
+            if command.name == "ask":
+                await self._ask(message, command, send)
+                return
+            if not command.spec.available:
+                answer = (
+                    f"/{command.name} is not built yet in this version of jupyter-llmdev. "
+                    "/help lists what works today."
+                )
+            elif command.name == "help":
+                answer = usage().replace("%llm ", "/")
+            elif command.name == "config":
+                answer = self._config_text(message)
+            else:
+                answer = _PANEL_COMMANDS.get(command.name) or _FILE_COMMANDS.get(
+                    command.name,
+                    f"/{command.name} is not built yet in the side panel; run "
+                    f"`%llm {command.name} ...` in a notebook cell.",
+                )
+            send(_done(request_id, command.name, answer))
+        except LLMDevError as error:
+            send(server_message("error", id=request_id, code=error.code, message=str(error)))
+        except WireError as error:
+            send(server_message("error", id=request_id, code="bad_message", message=str(error)))
+
+    async def _ask(self, message: dict[str, Any], command: Any, send: Send) -> None:
+        from ..engine.ask import AskRequest, Engine
+        from ..llm.types import Delta, Status, StreamEvent
+        from ..notebook.snapshot import NotebookSnapshot
+
+        request_id = message["id"]
+        snapshot = NotebookSnapshot.from_wire(message["snapshot"])
+        notebook = self._notebook_file(snapshot.path)
+        snapshot.path = str(notebook) if notebook else None
+        target = command.flags.get("after") or message["target_cell_id"]
+        replace = command.flags.get("replace")
+        replace_id = (replace if isinstance(replace, str) else target) if replace else None
+        model = command.flags.get("model") or message["model"]
+        request = AskRequest(
+            prompt=command.text,
+            snapshot=snapshot,
+            target_cell_id=str(target) if target else None,
+            replace_id=replace_id,
+            model=str(model) if model else None,
+        )
+
+        def on_event(event: StreamEvent) -> None:
+            if isinstance(event, Delta):
+                send(server_message("delta", id=request_id, text=event.text))
+            elif isinstance(event, Status):
+                send(server_message("status", id=request_id, text=event.text))
+
+        engine = Engine(self.config(notebook.parent if notebook else None), environ=self._environ)
+        result = await engine.aask(request, on_event)
+        changeset = None
+        if result.changeset is not None:
+            changeset = result.changeset.to_dict()
+            changeset["status"] = "proposed"
+        send(
+            server_message(
+                "done",
+                id=request_id,
+                command="ask",
+                text=result.text,
+                changeset=changeset,
+                prose=list(result.prose),
+                context_summary=result.context_summary,
+                usage=result.usage.to_dict() if result.usage.reported else {},
+                truncated=bool(result.truncated),
+                model=result.endpoint.describe(),
+            )
+        )
+
+    def _config_text(self, message: dict[str, Any]) -> str:
+        from ..config import format_config_table
+
+        notebook = self._notebook_file((message.get("snapshot") or {}).get("path"))
+        return format_config_table(self.config(notebook.parent if notebook else None))
+
+    def _notebook_file(self, path: str | None) -> Path | None:
+        """The notebook's absolute path; a path outside the server root is refused."""
+        if not path:
+            return None
+        candidate = (self.root_dir / path).resolve()
+        if candidate != self.root_dir and self.root_dir not in candidate.parents:
+            raise WireError("The notebook path is outside the server's root folder.")
+        return candidate
+
+
+def _done(request_id: str, command: str, text: str) -> dict[str, Any]:
+    return server_message(
+        "done",
+        id=request_id,
+        command=command,
+        text=text,
+        changeset=None,
+        prose=[],
+        context_summary="",
+        usage={},
+        truncated=False,
+        model=None,
+    )

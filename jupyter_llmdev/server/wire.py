@@ -1,0 +1,287 @@
+"""The side panel's websocket messages, declared once here; ``labextension/src/wire.ts`` is generated.
+
+Run ``python -m jupyter_llmdev.server.wire > labextension/src/wire.ts`` after changing a
+declaration; ``tests/test_wire_protocol.py`` fails while the two differ.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .._version import PROTOCOL_VERSION
+
+__all__ = [
+    "CLIENT_MESSAGES",
+    "MESSAGES",
+    "SERVER_MESSAGES",
+    "STRUCTS",
+    "Field",
+    "Message",
+    "WireError",
+    "parse_client_message",
+    "render_typescript",
+    "server_message",
+]
+
+#: longest request id, cell id and model name accepted
+MAX_ID = 64
+#: longest typed message (characters)
+MAX_LINE = 100_000
+#: most cells a snapshot may hold, and the longest source or output text of one cell
+MAX_CELLS = 5_000
+MAX_CELL_TEXT = 1_000_000
+
+
+class WireError(ValueError):
+    """A client message that does not follow the protocol; ``str()`` says what is wrong."""
+
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a message: its name, kind (see ``_KINDS``) and meaning."""
+
+    name: str
+    kind: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message type: ``type`` is its discriminator, ``name`` its TypeScript interface."""
+
+    type: str
+    direction: Literal["client", "server"]
+    name: str
+    doc: str
+    fields: tuple[Field, ...]
+
+
+def _f(name: str, kind: str, doc: str) -> Field:
+    return Field(name, kind, doc)
+
+
+#: nested objects, also mirrored as TypeScript interfaces
+STRUCTS: dict[str, tuple[str, tuple[Field, ...]]] = {
+    "WireCell": (
+        "One cell of the notebook, as the panel sends it.",
+        (
+            _f("id", "id", "the cell's nbformat id"),
+            _f("cell_type", "cell_type", "code, markdown or raw"),
+            _f("source", "text", "the cell's source"),
+            _f("outputs", "text", "its text outputs, already trimmed (no images)"),
+        ),
+    ),
+    "WireSnapshot": (
+        "The live notebook, including unsaved edits.",
+        (
+            _f("path", "string?", "the notebook's path relative to the server root"),
+            _f("active_cell_id", "string?", "the cell the user works on"),
+            _f("cells", "WireCell[]", "every cell the panel sends as context, in order"),
+        ),
+    ),
+}
+
+CLIENT_MESSAGES: tuple[Message, ...] = (
+    Message("request", "client", "ChatRequest", "Run one typed message: a slash command or a prompt.", (
+        _f("id", "id", "chosen by the panel; every answer to this request carries it"),
+        _f("protocol_version", "string", "the panel's PROTOCOL_VERSION (major must match)"),
+        _f("line", "line", "what the user typed: `/command ...` or a prompt for /ask"),
+        _f("snapshot", "WireSnapshot", "the notebook the request is about"),
+        _f("target_cell_id", "id?", "new cells go after this cell (null: at the end)"),
+        _f("model", "id?", "model for this request, `model` or `provider:model` (null: configured)"),
+    )),
+    Message("cancel", "client", "ChatCancel", "Stop a running request; it ends with error `cancelled`.", (
+        _f("id", "id", "the request to stop"),
+    )),
+)
+
+SERVER_MESSAGES: tuple[Message, ...] = (
+    Message("status", "server", "ChatStatus", "A progress line (context used, retries).", (
+        _f("id", "id", "the request"),
+        _f("text", "string", "one line for the user"),
+    )),
+    Message("delta", "server", "ChatDelta", "The next piece of the reply text.", (
+        _f("id", "id", "the request"),
+        _f("text", "string", "text to append"),
+    )),
+    Message("done", "server", "ChatDone", "The request finished; nothing more comes for this id.", (
+        _f("id", "id", "the request"),
+        _f("command", "string", "the command that ran (ask, help, ...)"),
+        _f("text", "string", "the whole reply, or the answer of a command without a model"),
+        _f("changeset", "changeset?", "the proposed change (status proposed), null when none"),
+        _f("prose", "string[]", "reply text kept out of the cells, to show the user"),
+        _f("context_summary", "string", "what context was sent and what was cut"),
+        _f("usage", "usage", "token counts reported by the provider"),
+        _f("truncated", "boolean", "the reply hit the output limit"),
+        _f("model", "string?", "`provider:model` that answered (null: no model was asked)"),
+    )),
+    Message("error", "server", "ChatError", "The request failed (or a message was not understood).", (
+        _f("id", "string?", "the request (null when the message could not be read)"),
+        _f("code", "string", "machine-readable: cancelled, bad_message, llm, config, ..."),
+        _f("message", "string", "1-3 lines: what happened and what to do"),
+    )),
+)
+
+MESSAGES: dict[str, Message] = {m.type: m for m in CLIENT_MESSAGES + SERVER_MESSAGES}
+
+# kind -> (TypeScript type, Python check returning a problem or None)
+_Check = Callable[[Any], "str | None"]
+
+
+def _string(limit: int | None = None, *, nullable: bool = False, empty: bool = True) -> _Check:
+    def check(value: Any) -> str | None:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str):
+            return "must be a string" + (" or null" if nullable else "")
+        if not empty and not value:
+            return "must not be empty"
+        if limit is not None and len(value) > limit:
+            return f"is longer than {limit} characters"
+        return None
+
+    return check
+
+
+def _cell_type(value: Any) -> str | None:
+    return None if value in ("code", "markdown", "raw") else "must be code, markdown or raw"
+
+
+def _struct_list(name: str, limit: int) -> _Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list):
+            return "must be a list"
+        if len(value) > limit:
+            return f"holds more than {limit} items"
+        for number, item in enumerate(value):
+            problem = _struct_problem(name, item)
+            if problem:
+                return f"[{number}] {problem}"
+        return None
+
+    return check
+
+
+def _never(value: Any) -> str | None:  # kinds only the server sends are never parsed
+    del value
+    return "is not accepted from a client"
+
+
+_KINDS: dict[str, tuple[str, _Check]] = {
+    "string": ("string", _string()),
+    "string?": ("string | null", _string(nullable=True)),
+    "id": ("string", _string(MAX_ID, empty=False)),
+    "id?": ("string | null", _string(MAX_ID, nullable=True, empty=False)),
+    "line": ("string", _string(MAX_LINE)),
+    "text": ("string", _string(MAX_CELL_TEXT)),
+    "cell_type": ("'code' | 'markdown' | 'raw'", _cell_type),
+    "WireCell[]": ("WireCell[]", _struct_list("WireCell", MAX_CELLS)),
+    "WireSnapshot": ("WireSnapshot", lambda value: _struct_problem("WireSnapshot", value)),
+    "string[]": ("string[]", _never),
+    "boolean": ("boolean", _never),
+    "usage": ("{ [key: string]: number }", _never),
+    "changeset?": ("ChangeSet | null", _never),
+}
+
+
+def _struct_problem(name: str, value: Any) -> str | None:
+    return _fields_problem(STRUCTS[name][1], value, f"a {name}")
+
+
+def _fields_problem(fields: tuple[Field, ...], value: Any, what: str) -> str | None:
+    if not isinstance(value, dict):
+        return f"must be {what} object"
+    names = {field.name for field in fields}
+    unknown = sorted(set(value) - names - {"type"})
+    if unknown:
+        return f"has unknown field {unknown[0]!r}"
+    for field in fields:
+        if field.name not in value:
+            if field.kind.endswith("?"):
+                continue
+            return f"lacks the field {field.name!r}"
+        problem = _KINDS[field.kind][1](value[field.name])
+        if problem:
+            return f"field {field.name!r} {problem}"
+    return None
+
+
+def parse_client_message(raw: str | bytes) -> dict[str, Any]:
+    """The client message in ``raw``, checked against its declaration (optional fields filled).
+
+    Raises :class:`WireError` for anything else: not JSON, unknown type, a missing, unknown or
+    mistyped field, an oversized value, or a different major protocol version.
+    """
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        raise WireError("The message is not JSON.") from None
+    if not isinstance(data, dict):
+        raise WireError("The message is not a JSON object.")
+    request_id = data.get("id") if isinstance(data.get("id"), str) else None
+    message = MESSAGES.get(data.get("type"))  # type: ignore[arg-type]
+    if message is None or message.direction != "client":
+        raise WireError(f"Unknown message type {str(data.get('type'))[:40]!r}.", request_id=request_id)
+    problem = _fields_problem(message.fields, data, f"a {message.type}")
+    if problem:
+        raise WireError(f"Bad {message.type} message: it {problem}.", request_id=request_id)
+    version = data.get("protocol_version")
+    if version is not None and version.split(".")[0] != PROTOCOL_VERSION.split(".")[0]:
+        raise WireError(
+            f"The panel speaks protocol {version}, the server {PROTOCOL_VERSION}: reload the page "
+            "after upgrading jupyter-llmdev.",
+            request_id=request_id,
+        )
+    for field in message.fields:
+        data.setdefault(field.name, None)
+    return data
+
+
+def server_message(type_: str, **fields: Any) -> dict[str, Any]:
+    """A server message with exactly its declared fields (a mismatch is a bug: ValueError)."""
+    message = MESSAGES[type_]
+    declared = [field.name for field in message.fields]
+    if message.direction != "server" or sorted(fields) != sorted(declared):
+        raise ValueError(f"{type_} takes the fields {declared}, got {sorted(fields)}")
+    return {"type": type_, **fields}
+
+
+def render_typescript() -> str:
+    """The text of ``labextension/src/wire.ts``, generated from the declarations above."""
+    lines = [
+        "// Generated by `python -m jupyter_llmdev.server.wire > labextension/src/wire.ts` from",
+        "// jupyter_llmdev/server/wire.py. Do not edit: tests/test_wire_protocol.py fails on drift.",
+        "import type { ChangeSet } from './applier/index.js';",
+        "",
+        "/** The protocol version the panel speaks (same major as the server: compatible). */",
+        f"export const PROTOCOL_VERSION = '{PROTOCOL_VERSION}';",
+    ]
+    for name, (doc, fields) in STRUCTS.items():
+        lines += ["", *_interface(name, doc, fields, None)]
+    for message in CLIENT_MESSAGES + SERVER_MESSAGES:
+        lines += ["", *_interface(message.name, message.doc, message.fields, message.type)]
+    for alias, messages in (("ClientMessage", CLIENT_MESSAGES), ("ServerMessage", SERVER_MESSAGES)):
+        lines += ["", f"export type {alias} = {' | '.join(m.name for m in messages)};"]
+    return "\n".join(lines) + "\n"
+
+
+def _interface(name: str, doc: str, fields: tuple[Field, ...], type_: str | None) -> list[str]:
+    lines = [f"/** {doc} */", f"export interface {name} {{"]
+    if type_ is not None:
+        lines.append(f"  type: '{type_}';")
+    for field in fields:
+        lines.append(f"  /** {field.doc} */")
+        lines.append(f"  {field.name}: {_KINDS[field.kind][0]};")
+    lines.append("}")
+    return lines
+
+
+if __name__ == "__main__":
+    print(render_typescript(), end="")

@@ -1,0 +1,156 @@
+/**
+ * The live channel to kernels running `%llm` (protocol in ARCHITECTURE.md): a snapshot goes to
+ * the kernel before a `%llm` cell executes, and ChangeSets come back to be applied.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import type { Cell } from '@jupyterlab/cells';
+import { INotebookTracker, Notebook, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { CommsOverSubshells, Kernel, KernelMessage } from '@jupyterlab/services';
+import type { JSONObject } from '@lumino/coreutils';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ChangeSet, LLMDevError, SharedNotebookDoc, applyChangeSet } from '../applier/index.js';
+import { PROTOCOL_VERSION } from '../wire.js';
+import { notebookSnapshot } from './snapshot.js';
+
+/** The comm the frontend opens (frontend -> kernel only). */
+export const KERNEL_TARGET = 'jupyter_llmdev';
+/** The comm the kernel opens (kernel -> frontend only). */
+export const FRONT_TARGET = 'jupyter_llmdev_front';
+
+/** A cell that runs the magic: `%llm ...` or `%%llm` on some line. */
+const USES_LLM = /^\s*%%?llm\b/m;
+
+/** `apply` from the kernel. */
+interface ApplyMessage {
+  method: 'apply';
+  protocol_version: string;
+  notebook_path: string | null;
+  changeset: ChangeSet;
+}
+
+/** One applied (or refused) change, for the panel's History and the tests. */
+export interface LiveApplied {
+  panel: NotebookPanel;
+  changeset: ChangeSet | null;
+  error: string | null;
+}
+
+/** Keeps one comm per kernel, pushes snapshots, applies what kernels send back. */
+export class LiveBridge {
+  private readonly _comms = new Map<string, Kernel.IComm>();
+  private readonly _targets = new WeakSet<Kernel.IKernelConnection>();
+  private readonly _applied = new Signal<this, LiveApplied>(this);
+
+  constructor(private readonly tracker: INotebookTracker) {
+    tracker.widgetAdded.connect((_, panel) => this._watch(panel));
+    tracker.forEach(panel => this._watch(panel));
+    NotebookActions.executionScheduled.connect(this._onScheduled, this);
+  }
+
+  /** Emitted after a change from a kernel was applied (or refused). */
+  get applied(): ISignal<this, LiveApplied> {
+    return this._applied;
+  }
+
+  dispose(): void {
+    NotebookActions.executionScheduled.disconnect(this._onScheduled, this);
+    Signal.clearData(this);
+  }
+
+  private _watch(panel: NotebookPanel): void {
+    const context = panel.sessionContext;
+    const register = (): void => {
+      const kernel = context.session?.kernel;
+      if (kernel) {
+        this._registerTarget(kernel);
+      }
+    };
+    context.kernelChanged.connect(register);
+    context.ready.then(register).catch(() => undefined);
+    register();
+  }
+
+  private _registerTarget(kernel: Kernel.IKernelConnection): void {
+    if (this._targets.has(kernel) || !kernel.handleComms) {
+      return;
+    }
+    this._targets.add(kernel);
+    kernel.registerCommTarget(FRONT_TARGET, (comm, msg) => {
+      comm.commsOverSubshells = CommsOverSubshells.Disabled;
+      comm.onMsg = message => this._onKernelMessage(kernel, message);
+      void msg;
+    });
+  }
+
+  private _onScheduled(_: unknown, args: { notebook: Notebook; cell: Cell }): void {
+    const { notebook, cell } = args;
+    if (cell.model.type !== 'code' || !USES_LLM.test(cell.model.sharedModel.getSource())) {
+      return;
+    }
+    const panel = this.tracker.find(candidate => candidate.content === notebook);
+    const kernel = panel?.sessionContext.session?.kernel;
+    if (!panel || !kernel) {
+      return;
+    }
+    this._registerTarget(kernel);
+    try {
+      this._comm(kernel).send({
+        method: 'snapshot',
+        protocol_version: PROTOCOL_VERSION,
+        executing_cell_id: cell.model.id,
+        snapshot: notebookSnapshot(panel, cell.model.id)
+      } as unknown as JSONObject);
+    } catch (error) {
+      // a closed comm: the kernel falls back to the saved notebook, and the next cell retries
+      this._comms.delete(kernel.id);
+    }
+  }
+
+  /** The kernel's comm, opened on first use; dropped when the kernel closes it. */
+  private _comm(kernel: Kernel.IKernelConnection): Kernel.IComm {
+    let comm = this._comms.get(kernel.id);
+    if (comm && !comm.isDisposed) {
+      return comm;
+    }
+    comm = kernel.createComm(KERNEL_TARGET);
+    // on the main shell, the snapshot is handled before the execute request that follows it
+    comm.commsOverSubshells = CommsOverSubshells.Disabled;
+    comm.onClose = () => {
+      this._comms.delete(kernel.id);
+    };
+    comm.open({ protocol_version: PROTOCOL_VERSION });
+    this._comms.set(kernel.id, comm);
+    kernel.disposed.connect(() => this._comms.delete(kernel.id));
+    return comm;
+  }
+
+  private _onKernelMessage(kernel: Kernel.IKernelConnection, msg: KernelMessage.ICommMsgMsg): void {
+    const data = msg.content.data as unknown as ApplyMessage;
+    if (data?.method !== 'apply') {
+      return;
+    }
+    const panel = this._panelFor(kernel, data.notebook_path);
+    if (!panel?.content.model) {
+      return;
+    }
+    try {
+      const record = applyChangeSet(new SharedNotebookDoc(panel.content.model.sharedModel), data.changeset);
+      this._applied.emit({ panel, changeset: record, error: null });
+    } catch (error) {
+      const message = error instanceof LLMDevError ? error.message : String(error);
+      Notification.error(`jupyter-llmdev could not insert the change: ${message}`, { autoClose: false });
+      this._applied.emit({ panel, changeset: null, error: message });
+    }
+  }
+
+  private _panelFor(kernel: Kernel.IKernelConnection, path: string | null): NotebookPanel | null {
+    const panels: NotebookPanel[] = [];
+    this.tracker.forEach(panel => {
+      if (panel.sessionContext.session?.kernel?.id === kernel.id) {
+        panels.push(panel);
+      }
+    });
+    return panels.find(panel => panel.context.path === path) ?? panels[0] ?? null;
+  }
+}
