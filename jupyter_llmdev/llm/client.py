@@ -12,7 +12,9 @@ Importing this module does not import ``openai``; the first request does. ::
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -113,6 +115,9 @@ class LLMClient:
 
         run, base_url, api_key = self._prepare()
         yield run.waiting()
+        if "openai" not in sys.modules:
+            # the first import takes ~0.5 s: keep it off the event loop (a Jupyter server's)
+            await asyncio.to_thread(importlib.import_module, "openai")
         client = async_openai(base_url, api_key, self.limits.request_timeout)
         while True:
             kwargs = run.begin_attempt(messages)
