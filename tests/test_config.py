@@ -49,7 +49,7 @@ def config_error(start: Path, **kwargs) -> str:
 
 def test_every_setting_is_a_documented_config_trait():
     traits = LLMDevConfig.class_traits(config=True)
-    assert set(traits) == {*SCALAR_KEYS, "providers"}
+    assert set(traits) == {*SCALAR_KEYS, "providers", "prices"}
     for name, trait in traits.items():
         assert len(trait.help) > 40, name
 

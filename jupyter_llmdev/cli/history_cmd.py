@@ -17,7 +17,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     log.add_argument("notebook", help="the .ipynb file")
     log.add_argument("--usage", action="store_true",
-                     help="instead: tokens spent per role and model (changes, plans, reviews, doc updates)")
+                     help="instead: tokens spent per role and model (changes, plans, reviews, doc updates), "
+                     "and their cost when [tool.llmdev.prices] are configured")
     log.set_defaults(handler=_log)
     for name, summary in (("show", "describe one change"), ("diff", "unified diff of one change")):
         parser = subparsers.add_parser(name, help=summary, description=f"{summary.capitalize()}; "
@@ -43,12 +44,15 @@ def _log(args: argparse.Namespace) -> int:
     from ..notebook.history import log_lines
     from ..notebook.io import read_notebook
 
-    nb = read_notebook(Path(args.notebook))
+    path = Path(args.notebook)
+    nb = read_notebook(path)
     if args.usage:
+        from ..config import load_config
         from ..engine.ledger import format_usage, usage_rows
         from ..notebook.metadata import read_section
 
-        print("\n".join(format_usage(usage_rows(read_section(nb, path=args.notebook)))))
+        prices = load_config(start_dir=path.resolve().parent).prices
+        print("\n".join(format_usage(usage_rows(read_section(nb, path=args.notebook)), prices)))
         return 0
     lines = log_lines(nb)
     print("\n".join(lines) if lines else f"No changes recorded in {args.notebook} yet.")

@@ -12,7 +12,7 @@ from typing import Any
 from ..llm.types import Endpoint, RequestLimits
 from .display import mask_key, mask_url
 from .models import model_problem, parse_model
-from .settings import DEFAULT_PROVIDER, ROLE_KEYS, SCALAR_KEYS, Provider
+from .settings import DEFAULT_PROVIDER, ROLE_KEYS, SCALAR_KEYS, TABLE_KEYS, Provider
 from .sources import (
     from_defaults,
     from_environ,
@@ -55,7 +55,8 @@ class ResolvedConfig:
     #: provider name -> Provider; always has ``openai``
     providers: Mapping[str, Provider]
     #: setting key -> source ("default", "jupyter config", a pyproject path, "env NAME",
-    #: "flag --name"); keys are setting names, ``providers.NAME`` and ``providers.NAME.FIELD``
+    #: "flag --name"); keys are setting names, ``providers.NAME``, ``providers.NAME.FIELD``
+    #: and ``prices.MODEL``
     sources: Mapping[str, str]
     #: the pyproject.toml whose [tool.llmdev] was read, if any
     pyproject_path: Path | None
@@ -63,10 +64,13 @@ class ResolvedConfig:
     start_dir: Path
     #: key variable name -> "set (****abcd)" / "not set", as seen when loading
     key_status: Mapping[str, str] = field(default_factory=dict)
+    #: "PROVIDER:model" or "model" -> {"prompt", "completion", "cached"} in money per million
+    #: tokens (cached filled in), the form :func:`jupyter_llmdev.engine.ledger.format_usage` takes
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
-        """The value of setting ``key`` (a setting name or ``providers``)."""
-        if key in SCALAR_KEYS or key == "providers":
+        """The value of setting ``key`` (a setting name, ``providers`` or ``prices``)."""
+        if key in SCALAR_KEYS or key in TABLE_KEYS:
             return getattr(self, key)
         raise KeyError(key)
 
@@ -158,6 +162,15 @@ class ResolvedConfig:
                 f"{env}: {self.key_status.get(env, 'not set')}" if env else "(none: no key sent)"
             )
             rows.append((f"{prefix}.api_key_env", key_shown, self.sources[f"{prefix}.api_key_env"]))
+        if not self.prices:
+            rows.append(("prices", "none (log --usage shows tokens, no cost)", "default"))
+        for model, price in self.prices.items():
+            shown = ", ".join(
+                f"{name} {price[name]:g}" for name in ("prompt", "completion", "cached")
+            )
+            rows.append(
+                (f"prices.{model}", f"{shown} per 1M tokens", self.sources[f"prices.{model}"])
+            )
         return rows
 
 
@@ -184,6 +197,15 @@ def _build_providers(merged: dict[str, Setting]) -> dict[str, Provider]:
             merged[key_env] = Setting(key_env, _default_key_env(name), "default", "the default")
         providers[name] = Provider(name, base.value, merged[key_env].value)
     return providers
+
+
+def _build_prices(merged: Mapping[str, Setting]) -> dict[str, dict[str, float]]:
+    """``prices`` from merged ``prices.MODEL`` settings (model names may hold dots), sorted."""
+    prefix = "prices."
+    return {
+        key[len(prefix) :]: dict(merged[key].value)
+        for key in sorted(key for key in merged if key.startswith(prefix))
+    }
 
 
 def _check_models(merged: Mapping[str, Setting], providers: Mapping[str, Provider]) -> None:
@@ -245,4 +267,5 @@ def load_config(
         pyproject_path=found[0] if found else None,
         start_dir=start,
         key_status=key_status,
+        prices=_build_prices(merged),
     )

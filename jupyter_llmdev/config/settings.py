@@ -17,6 +17,7 @@ __all__ = [
     "ROLE_KEYS",
     "ROLES",
     "SCALAR_KEYS",
+    "TABLE_KEYS",
     "Provider",
 ]
 
@@ -36,7 +37,10 @@ ROLES = tuple(ROLE_KEYS)
 
 MAX_REVIEWERS = 3
 
-#: every setting but ``providers``, in the order ``llmdev config`` shows them
+#: the settings that are tables of tables, each entry with its own source
+TABLE_KEYS = ("providers", "prices")
+
+#: every setting but the tables, in the order ``llmdev config`` shows them
 SCALAR_KEYS = (
     "default_model",
     "architect_model",
@@ -92,6 +96,22 @@ class LLMDevConfig(Configurable):
             "api_key_env names the environment variable that holds the key (default: "
             "NAME_API_KEY in capitals; '' for servers that need no key); the key itself is "
             "never written in configuration. In pyproject.toml: [tool.llmdev.providers.NAME]."
+        ),
+    )
+    prices = Dict(
+        value_trait=Dict(),
+        default_value={},
+        config=True,
+        help=(
+            "Prices of models, used by 'log --usage' to show what the recorded tokens cost: "
+            "{MODEL: {'prompt': P, 'completion': C, 'cached': K}} in money (any currency) per "
+            "million tokens. MODEL is 'PROVIDER:model' or just 'model' (then it applies at any "
+            "provider; 'PROVIDER:model' wins when both are given). prompt and completion are "
+            "required; cached, the price of prompt tokens the provider served from its cache, "
+            "defaults to prompt. Numbers must be 0 or more. Each model's entry comes whole "
+            "from the last source that sets it. In pyproject.toml, a table per model: "
+            '[tool.llmdev.prices."gpt-4o"] with the lines prompt = 2.5, completion = 10.0 '
+            "and cached = 1.25 (quote names with dots or colons)."
         ),
     )
     default_model = Unicode(

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .settings import DEFAULT_PROVIDER, ROLE_KEYS, SCALAR_KEYS
+from .settings import DEFAULT_PROVIDER, ROLE_KEYS, SCALAR_KEYS, TABLE_KEYS
 from .values import (
     Setting,
+    check_price,
+    check_price_model,
     check_provider_field,
     check_provider_name,
     check_value,
@@ -99,6 +101,18 @@ def _providers(raw: Any, source: str, where_of: Callable[[str], str], where: str
     return settings
 
 
+def _prices(raw: Any, source: str, where_of: Callable[[str], str], where: str) -> list[Setting]:
+    """Settings ``prices.MODEL`` (each a whole price table) from a MODEL -> table mapping."""
+    if not isinstance(raw, Mapping):
+        raise config_error("prices must map model names to tables of prices.", where)
+    settings: list[Setting] = []
+    for model, table in raw.items():
+        model = check_price_model(model, where)
+        place = where_of(model)
+        settings.append(Setting(f"prices.{model}", check_price(model, table, place), source, place))
+    return settings
+
+
 def from_defaults() -> list[Setting]:
     """Every setting's default, and the built-in ``openai`` provider."""
     settings = [
@@ -129,8 +143,8 @@ def from_traitlets(config: Any) -> list[Setting]:
     settings: list[Setting] = []
     for key, raw in config["LLMDevConfig"].items():
         where = f"c.LLMDevConfig.{key} in the Jupyter config"
-        if key not in SCALAR_KEYS and key != "providers":
-            raise _unknown_key(key, "c.LLMDevConfig (Jupyter config)", ("providers", *SCALAR_KEYS))
+        if key not in SCALAR_KEYS and key not in TABLE_KEYS:
+            raise _unknown_key(key, "c.LLMDevConfig (Jupyter config)", (*TABLE_KEYS, *SCALAR_KEYS))
         trait = trait_of(key)
         try:
             if isinstance(raw, LazyConfigValue):
@@ -146,6 +160,13 @@ def from_traitlets(config: Any) -> list[Setting]:
                 raw,
                 JUPYTER_SOURCE,
                 lambda name: f"c.LLMDevConfig.providers[{name!r}] in the Jupyter config",
+                where,
+            )
+        elif key == "prices":
+            settings += _prices(
+                raw,
+                JUPYTER_SOURCE,
+                lambda model: f"c.LLMDevConfig.prices[{model!r}] in the Jupyter config",
                 where,
             )
         else:
@@ -234,6 +255,10 @@ def from_pyproject(path: Path, table: Mapping[str, Any]) -> list[Setting]:
             settings += _providers(
                 raw, source, lambda name: f"[tool.llmdev.providers.{name}] in {path}", where
             )
+        elif key == "prices":
+            settings += _prices(
+                raw, source, lambda model: f'[tool.llmdev.prices."{model}"] in {path}', where
+            )
         elif key in PYPROJECT_KEYS:
             value = check_value(key, raw, where)
             if key == "doc_path" and value:
@@ -242,7 +267,7 @@ def from_pyproject(path: Path, table: Mapping[str, Any]) -> list[Setting]:
             settings.append(Setting(key, value, source, where))
         else:
             raise _unknown_key(
-                key, f"[tool.llmdev] of {path}", ("models", "providers", *PYPROJECT_KEYS)
+                key, f"[tool.llmdev] of {path}", ("models", *TABLE_KEYS, *PYPROJECT_KEYS)
             )
     return settings
 
@@ -272,9 +297,9 @@ def from_overrides(overrides: Mapping[str, Any]) -> list[Setting]:
     """Settings from command flags: ``{"model": ..., "context_budget": ..., "base_url": ...}``.
 
     Names may be setting names, ``model`` (every role), ``timeout`` (first_token_timeout),
-    ``base_url`` (of the ``openai`` provider), ``architect``/``developer``/``ask``/``reviewers``
-    or ``providers``; dashes count as underscores. ``None`` values are skipped, so argparse
-    defaults can be passed as they are.
+    ``base_url`` (of the ``openai`` provider), ``architect``/``developer``/``ask``/``reviewers``,
+    ``providers`` or ``prices``; dashes count as underscores. ``None`` values are skipped, so
+    argparse defaults can be passed as they are.
     """
     settings: list[Setting] = []
     for name, raw in overrides.items():
@@ -290,10 +315,12 @@ def from_overrides(overrides: Mapping[str, Any]) -> list[Setting]:
             settings.append(Setting(f"providers.{DEFAULT_PROVIDER}.base_url", value, source, where))
         elif key == "providers":
             settings += _providers(raw, source, lambda _name, place=where: place, where)
+        elif key == "prices":
+            settings += _prices(raw, source, lambda _model, place=where: place, where)
         elif key in SCALAR_KEYS or key in _FLAG_ALIASES:
             key = _FLAG_ALIASES.get(key, key)
             settings.append(Setting(key, check_value(key, raw, where), source, where))
         else:
-            known = ("model", "base_url", "providers", *_FLAG_ALIASES, *SCALAR_KEYS)
+            known = ("model", "base_url", *TABLE_KEYS, *_FLAG_ALIASES, *SCALAR_KEYS)
             raise _unknown_key(name, "the command flags", dict.fromkeys(known))
     return settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,11 @@ from .display import mask_url
 from .settings import MAX_REVIEWERS, LLMDevConfig
 
 __all__ = [
+    "PRICE_FIELDS",
     "PROVIDER_FIELDS",
     "Setting",
+    "check_price",
+    "check_price_model",
     "check_provider_field",
     "check_provider_name",
     "check_value",
@@ -24,6 +28,8 @@ __all__ = [
 ]
 
 PROVIDER_FIELDS = ("base_url", "api_key_env")
+#: fields of one model's price; the first two are required
+PRICE_FIELDS = ("prompt", "completion", "cached")
 
 _MODEL_KEYS = {"default_model", "architect_model", "developer_model", "ask_model"}
 _POSITIVE_INTS = {"context_budget", "max_output_tokens"}
@@ -184,3 +190,55 @@ def check_provider_field(provider: str, field: str, raw: Any, where: str) -> str
     if "key" in field.lower():
         fix = "remove it: keys go in an environment variable, whose name goes in api_key_env"
     raise config_error(f"Provider {provider!r} has no setting {field!r}.", where, fix)
+
+
+def check_price_model(name: Any, where: str) -> str:
+    """A model reference usable as a key of ``prices``: ``"model"`` or ``"PROVIDER:model"``."""
+    if not isinstance(name, str) or not name.strip() or re.search(r"\s", name):
+        raise config_error(
+            f"Price key {_shown(name)} is not a model name.",
+            where,
+            "use 'model' or 'PROVIDER:model', without spaces",
+        )
+    return name
+
+
+def check_price(model: str, raw: Any, where: str) -> dict[str, float]:
+    """One model's prices per million tokens, ``cached`` filled in (default: the prompt price)."""
+    if not isinstance(raw, Mapping):
+        raise config_error(
+            f"Prices of {model!r} must be a table of prompt, completion (and cached), "
+            f"not {_shown(raw)}.",
+            where,
+            "give each model its own table: prices.MODEL = {prompt, completion, cached}",
+        )
+    prices: dict[str, float] = {}
+    for field, value in raw.items():
+        if field not in PRICE_FIELDS:
+            raise config_error(
+                f"Prices of {model!r} have no field {_shown(field)}.",
+                where,
+                f"use {', '.join(PRICE_FIELDS)} (money per million tokens)",
+            )
+        number = (
+            float(value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else None
+        )
+        if number is None or not math.isfinite(number):
+            raise config_error(
+                f"{field} price of {model!r} must be a number (per million tokens), not {_shown(value)}.",
+                where,
+            )
+        if number < 0:
+            raise config_error(f"{field} price of {model!r} must be 0 or more, not {value}.", where)
+        prices[field] = number
+    missing = [field for field in PRICE_FIELDS[:2] if field not in prices]
+    if missing:
+        raise config_error(
+            f"Prices of {model!r} lack {' and '.join(missing)}.",
+            where,
+            "give prompt and completion in money per million tokens",
+        )
+    prices.setdefault("cached", prices["prompt"])
+    return prices

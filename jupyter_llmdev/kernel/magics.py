@@ -117,7 +117,7 @@ class LLMMagics(Magics):
         if command.flags.get("usage"):
             from ..engine.ledger import format_usage, usage_rows
 
-            print("\n".join(format_usage(usage_rows(section))))
+            print("\n".join(format_usage(usage_rows(section), self.resolved_config().prices)))
             return
         lines = log_lines(section)
         print("\n".join(lines) if lines else "No changes recorded in this notebook yet.")
