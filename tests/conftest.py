@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from openai_server import OpenAIServer
 
 pytest_plugins = ["fixtures_llm"]
 
@@ -15,3 +18,16 @@ _LEAKY = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLMDEV_MODEL", "LLMDEV_CONTEXT_B
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _LEAKY:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def second() -> Iterator[OpenAIServer]:
+    """Provider ``second`` of the workflow tests: a second loopback server (reviewers' endpoint)."""
+    from workflow_replies import respond_by_role
+
+    server = OpenAIServer().start()
+    server.responder = respond_by_role()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +27,6 @@ from workflow_replies import (
 )
 
 from jupyter_llmdev.cli.main import main
-
-
-@pytest.fixture
-def second() -> Iterator[OpenAIServer]:
-    """The reviewers' other provider: a second loopback server."""
-    server = OpenAIServer().start()
-    server.responder = respond_by_role()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

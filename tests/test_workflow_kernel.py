@@ -24,16 +24,6 @@ from jupyter_llmdev import PROTOCOL_VERSION
 
 
 @pytest.fixture
-def second() -> Iterator[OpenAIServer]:
-    server = OpenAIServer().start()
-    server.responder = respond_by_role()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def kernel(openai_env: OpenAIServer, second: OpenAIServer, tmp_path: Path) -> Iterator[Any]:
     openai_env.responder = respond_by_role()
     write_project(tmp_path, second.base_url)

@@ -27,16 +27,6 @@ from workflow_replies import (
 
 
 @pytest.fixture
-def second() -> Iterator[OpenAIServer]:
-    server = OpenAIServer().start()
-    server.responder = respond_by_role()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def ip(openai_env: OpenAIServer, second: OpenAIServer, tmp_path: Path,
        monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
     monkeypatch.chdir(tmp_path)
