@@ -50,6 +50,8 @@ COMMANDS: dict[str, CommandSpec] = {
     "revert": CommandSpec("-", "revert a change exactly", {"force": False}, "CHANGE"),
     "doc": CommandSpec("architect", "show the architecture doc; `doc update`: propose an update; `doc accept`",
                        {"model": True}, "[update [TEXT] | accept]"),
+    "modularize": CommandSpec("architect", "plan modules for this notebook (then approve, build)",
+                              {"model": True}, "[FOCUS]"),
     "export": CommandSpec("-", "export the saved notebook's #| export cells to modules",
                           {"to": True, "check": False}, ""),
     "config": CommandSpec("-", "show the resolved configuration (keys masked)", {}, ""),

@@ -23,6 +23,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _words(plan, "prompt", "what should change ('-' reads stdin; none: show the plan)")
     plan.add_argument("--new", action="store_true", help="start a new plan; the current draft is superseded")
     _model_after(plan)
+    modularize = _command(subparsers, "modularize", "plan how this notebook becomes modules (then approve, build)",
+                          "The architect proposes which cells become which modules and functions (directives "
+                          "#| default_exp / #| export, functions to extract) as a new plan; `llmdev approve` "
+                          "then `llmdev build` make the change, and `llmdev export` writes the modules.",
+                          _modularize)
+    _words(modularize, "prompt", "an optional focus, e.g. 'only the loading code'")
+    _model_after(modularize)
     approve = _command(subparsers, "approve", "approve the draft plan (the only way a plan gets approved)",
                        "Mark the plan approved, with the time and your user name. No model reply can do this.",
                        _approve)
@@ -102,6 +109,13 @@ def _flow(path: Path) -> Any:
 def _notes(notes: list[str]) -> None:
     for note in notes:
         print(f"[llm] {note}", file=sys.stderr)
+
+
+def _modularize(args: argparse.Namespace) -> int:
+    from ..engine.modularize import modularize_request
+
+    args.prompt, args.new = [modularize_request(" ".join(args.prompt))], True
+    return _plan(args)
 
 
 def _plan(args: argparse.Namespace) -> int:

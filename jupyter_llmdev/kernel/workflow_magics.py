@@ -73,6 +73,12 @@ class WorkflowCommands:
         self._store(outcome.records, here)
         self._notes(view, outcome.notes, _tail(outcome))
 
+    def cmd_modularize(self, command: Command) -> None:
+        """A new architect plan for modules: ``plan --new`` with the modularize request."""
+        from ..engine.modularize import modularize_request
+
+        self.cmd_plan(Command("plan", {**command.flags, "new": True}, modularize_request(command.text)))
+
     def cmd_approve(self, command: Command) -> None:
         from ..engine.workflow import local_user
 
