@@ -218,8 +218,9 @@ def test_bad_messages_get_an_error_and_the_socket_stays_open(jp_ws_fetch, run, l
     assert not llm_env.completion_requests
 
 
-@pytest.mark.parametrize("line", ["/plan a data loader", "/approve", "/build", "/review abc"])
-def test_commands_not_built_yet_say_so_plainly(jp_ws_fetch, run, llm_env, line) -> None:
+@pytest.mark.parametrize(("line", "words"), [("/export", "llmdev export"), ("/show abc", "History"),
+                                             ("/log", "History")])
+def test_commands_the_panel_does_not_run_say_where_to_go(jp_ws_fetch, run, llm_env, line, words) -> None:
     async def go() -> list[dict[str, Any]]:
         ws = await jp_ws_fetch("jupyter-llmdev", "chat")
         await ws.write_message(request(line))
@@ -228,8 +229,9 @@ def test_commands_not_built_yet_say_so_plainly(jp_ws_fetch, run, llm_env, line) 
         return messages
 
     [done] = run(go())
-    assert done["type"] == "done" and done["changeset"] is None
-    assert "not built yet" in done["text"] and done["model"] is None
+    assert done["type"] == "done" and done["changeset"] is None and done["records"] == []
+    assert words in done["text"] and done["model"] is None
+    assert not llm_env.completion_requests
 
 
 def test_model_errors_are_reported_in_three_lines_at_most(jp_ws_fetch, run, llm_env) -> None:

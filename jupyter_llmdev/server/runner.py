@@ -92,12 +92,16 @@ class ChatRunner:
         """
         from ..commands import parse_command, usage
         from ..errors import LLMDevError
+        from .flow import WORKFLOW_COMMANDS
 
         request_id = message["id"]
         try:
             command = parse_command(message["line"])
             if command.name == "ask":
                 await self._ask(message, command, send)
+                return
+            if command.name in WORKFLOW_COMMANDS and command.spec.available:
+                await self._workflow(message, command, send)
                 return
             if not command.spec.available:
                 answer = (
@@ -160,6 +164,7 @@ class ChatRunner:
                 command="ask",
                 text=result.text,
                 changeset=changeset,
+                records=[],
                 prose=list(result.prose),
                 context_summary=result.context_summary,
                 usage=result.usage.to_dict() if result.usage.reported else {},
@@ -167,6 +172,18 @@ class ChatRunner:
                 model=result.endpoint.describe(),
             )
         )
+
+    async def _workflow(self, message: dict[str, Any], command: Any, send: Send) -> None:
+        from ..engine.workflow import local_user
+        from ..notebook.snapshot import NotebookSnapshot
+        from .flow import run_workflow
+
+        snapshot = NotebookSnapshot.from_wire(message["snapshot"])
+        notebook = self._notebook_file(snapshot.path)
+        snapshot.path = str(notebook) if notebook else None
+        environ = dict(self._environ) if self._environ is not None else None
+        await run_workflow(message, command, send, config=self.config(notebook.parent if notebook else None),
+                           snapshot=snapshot, user=local_user(), environ=environ)
 
     def _config_text(self, message: dict[str, Any]) -> str:
         from ..config import format_config_table
@@ -191,6 +208,7 @@ def _done(request_id: str, command: str, text: str) -> dict[str, Any]:
         command=command,
         text=text,
         changeset=None,
+        records=[],
         prose=[],
         context_summary="",
         usage={},

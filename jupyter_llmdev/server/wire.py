@@ -84,6 +84,15 @@ STRUCTS: dict[str, tuple[str, tuple[Field, ...]]] = {
             _f("path", "string?", "the notebook's path relative to the server root"),
             _f("active_cell_id", "string?", "the cell the user works on"),
             _f("cells", "WireCell[]", "every cell the panel sends as context, in order"),
+            _f("section", "object?", "the notebook's metadata.jupyter_llmdev (plans, reviews, changes; "
+               "null: none yet)"),
+        ),
+    ),
+    "WireRecord": (
+        "A workflow record for the panel to store in metadata.jupyter_llmdev[kind] (same id: replaced).",
+        (
+            _f("kind", "string", "plans, reviews or docs"),
+            _f("record", "object", "the record, valid against the metadata schema"),
         ),
     ),
 }
@@ -116,6 +125,7 @@ SERVER_MESSAGES: tuple[Message, ...] = (
         _f("command", "string", "the command that ran (ask, help, ...)"),
         _f("text", "string", "the whole reply, or the answer of a command without a model"),
         _f("changeset", "changeset?", "the proposed change (status proposed), null when none"),
+        _f("records", "WireRecord[]", "records to store (with the change when there is one: on Insert)"),
         _f("prose", "string[]", "reply text kept out of the cells, to show the user"),
         _f("context_summary", "string", "what context was sent and what was cut"),
         _f("usage", "usage", "token counts reported by the provider"),
@@ -169,6 +179,15 @@ def _struct_list(name: str, limit: int) -> _Check:
     return check
 
 
+def _object(nullable: bool) -> _Check:
+    def check(value: Any) -> str | None:
+        if value is None and nullable:
+            return None
+        return None if isinstance(value, dict) else "must be an object" + (" or null" if nullable else "")
+
+    return check
+
+
 def _never(value: Any) -> str | None:  # kinds only the server sends are never parsed
     del value
     return "is not accepted from a client"
@@ -184,6 +203,9 @@ _KINDS: dict[str, tuple[str, _Check]] = {
     "cell_type": ("'code' | 'markdown' | 'raw'", _cell_type),
     "WireCell[]": ("WireCell[]", _struct_list("WireCell", MAX_CELLS)),
     "WireSnapshot": ("WireSnapshot", lambda value: _struct_problem("WireSnapshot", value)),
+    "object": ("{ [key: string]: unknown }", _object(False)),
+    "object?": ("{ [key: string]: unknown } | null", _object(True)),
+    "WireRecord[]": ("WireRecord[]", _never),
     "string[]": ("string[]", _never),
     "boolean": ("boolean", _never),
     "usage": ("{ [key: string]: number }", _never),

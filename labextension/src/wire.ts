@@ -25,6 +25,16 @@ export interface WireSnapshot {
   active_cell_id: string | null;
   /** every cell the panel sends as context, in order */
   cells: WireCell[];
+  /** the notebook's metadata.jupyter_llmdev (plans, reviews, changes; null: none yet) */
+  section: { [key: string]: unknown } | null;
+}
+
+/** A workflow record for the panel to store in metadata.jupyter_llmdev[kind] (same id: replaced). */
+export interface WireRecord {
+  /** plans, reviews or docs */
+  kind: string;
+  /** the record, valid against the metadata schema */
+  record: { [key: string]: unknown };
 }
 
 /** Run one typed message: a slash command or a prompt. */
@@ -80,6 +90,8 @@ export interface ChatDone {
   text: string;
   /** the proposed change (status proposed), null when none */
   changeset: ChangeSet | null;
+  /** records to store (with the change when there is one: on Insert) */
+  records: WireRecord[];
   /** reply text kept out of the cells, to show the user */
   prose: string[];
   /** what context was sent and what was cut */

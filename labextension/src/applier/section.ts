@@ -17,6 +17,7 @@ export interface Section {
   changes: ChangeSet[];
   plans: JSONObject[];
   reviews: JSONObject[];
+  docs?: JSONObject[];
   usage?: { [key: string]: number };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The live channel to kernels running `%llm` (protocol in ARCHITECTURE.md): a snapshot goes to
- * the kernel before a `%llm` cell executes, and ChangeSets come back to be applied.
+ * the kernel before a `%llm` cell executes; ChangeSets come back to be applied, and workflow
+ * records (plans, reviews, doc proposals) to be stored in the notebook's metadata.
  */
 import { Notification } from '@jupyterlab/apputils';
 import type { Cell } from '@jupyterlab/cells';
@@ -9,7 +10,7 @@ import { CommsOverSubshells, Kernel, KernelMessage } from '@jupyterlab/services'
 import type { JSONObject } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ChangeSet, LLMDevError, SharedNotebookDoc, applyChangeSet } from '../applier/index.js';
+import { ChangeSet, LLMDevError, SharedNotebookDoc, applyChangeSet, storeRecords } from '../applier/index.js';
 import { PROTOCOL_VERSION } from '../wire.js';
 import { notebookSnapshot } from './snapshot.js';
 
@@ -29,6 +30,22 @@ interface ApplyMessage {
   changeset: ChangeSet;
 }
 
+/** `record` from the kernel: one plan, review or doc record to store (same id: replaced). */
+interface RecordMessage {
+  method: 'record';
+  protocol_version: string;
+  notebook_path: string | null;
+  kind: string;
+  record: unknown;
+}
+
+/** One stored (or refused) record, for the panel and the tests. */
+export interface LiveRecorded {
+  panel: NotebookPanel;
+  kind: string;
+  error: string | null;
+}
+
 /** One applied (or refused) change, for the panel's History and the tests. */
 export interface LiveApplied {
   panel: NotebookPanel;
@@ -41,6 +58,7 @@ export class LiveBridge {
   private readonly _comms = new Map<string, Kernel.IComm>();
   private readonly _targets = new WeakSet<Kernel.IKernelConnection>();
   private readonly _applied = new Signal<this, LiveApplied>(this);
+  private readonly _recorded = new Signal<this, LiveRecorded>(this);
 
   constructor(private readonly tracker: INotebookTracker) {
     tracker.widgetAdded.connect((_, panel) => this._watch(panel));
@@ -51,6 +69,11 @@ export class LiveBridge {
   /** Emitted after a change from a kernel was applied (or refused). */
   get applied(): ISignal<this, LiveApplied> {
     return this._applied;
+  }
+
+  /** Emitted after a record from a kernel was stored (or refused). */
+  get recorded(): ISignal<this, LiveRecorded> {
+    return this._recorded;
   }
 
   dispose(): void {
@@ -126,16 +149,28 @@ export class LiveBridge {
   }
 
   private _onKernelMessage(kernel: Kernel.IKernelConnection, msg: KernelMessage.ICommMsgMsg): void {
-    const data = msg.content.data as unknown as ApplyMessage;
-    if (data?.method !== 'apply') {
+    const data = msg.content.data as unknown as ApplyMessage | RecordMessage;
+    if (data?.method !== 'apply' && data?.method !== 'record') {
       return;
     }
     const panel = this._panelFor(kernel, data.notebook_path);
     if (!panel?.content.model) {
       return;
     }
+    const doc = new SharedNotebookDoc(panel.content.model.sharedModel);
+    if (data.method === 'record') {
+      try {
+        storeRecords(doc, [{ kind: data.kind, record: data.record }]);
+        this._recorded.emit({ panel, kind: data.kind, error: null });
+      } catch (error) {
+        const message = error instanceof LLMDevError ? error.message : String(error);
+        Notification.error(`jupyter-llmdev could not store the ${data.kind} record: ${message}`, { autoClose: false });
+        this._recorded.emit({ panel, kind: data.kind, error: message });
+      }
+      return;
+    }
     try {
-      const record = applyChangeSet(new SharedNotebookDoc(panel.content.model.sharedModel), data.changeset);
+      const record = applyChangeSet(doc, data.changeset);
       this._applied.emit({ panel, changeset: record, error: null });
     } catch (error) {
       const message = error instanceof LLMDevError ? error.message : String(error);

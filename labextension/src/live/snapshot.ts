@@ -17,9 +17,15 @@ interface OutputJSON {
 
 /**
  * A snapshot of the live notebook, unsaved edits included. With `around` > 0 only that many
- * cells on each side of the active cell are sent (0: every cell).
+ * cells on each side of the active cell are sent (0: every cell). With `withSection` it holds
+ * `metadata.jupyter_llmdev` (plans, reviews, changes) for the server's workflow commands.
  */
-export function notebookSnapshot(panel: NotebookPanel, activeCellId: string | null, around = 0): WireSnapshot {
+export function notebookSnapshot(
+  panel: NotebookPanel,
+  activeCellId: string | null,
+  around = 0,
+  withSection = false
+): WireSnapshot {
   const model = panel.content.model;
   const cells: WireCell[] = [];
   if (model) {
@@ -37,8 +43,16 @@ export function notebookSnapshot(panel: NotebookPanel, activeCellId: string | nu
   return {
     path: panel.context.path,
     active_cell_id: activeCellId,
-    cells: around > 0 ? nearby(cells, activeCellId, around) : cells
+    cells: around > 0 ? nearby(cells, activeCellId, around) : cells,
+    section: withSection ? sectionOf(panel) : null
   };
+}
+
+function sectionOf(panel: NotebookPanel): { [key: string]: unknown } | null {
+  const raw = panel.content.model?.sharedModel.getMetadata('jupyter_llmdev');
+  return raw && typeof raw === 'object' && !Array.isArray(raw)
+    ? (JSON.parse(JSON.stringify(raw)) as { [key: string]: unknown })
+    : null;
 }
 
 function nearby(cells: WireCell[], activeCellId: string | null, around: number): WireCell[] {

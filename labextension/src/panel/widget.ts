@@ -1,14 +1,19 @@
-/** The LLM side panel: bound to the active notebook, streams replies, previews, inserts, reverts. */
+/**
+ * The LLM side panel: bound to the active notebook, streams replies, previews, inserts, reverts,
+ * and stores the workflow records (plans, reviews, doc proposals) the server's commands return.
+ */
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
 import {
   ChangeSet,
   LLMDevError,
+  RecordUpsert,
   RevertConflict,
   SharedNotebookDoc,
   applyChangeSet,
-  revertChange
+  revertChange,
+  storeRecords
 } from '../applier/index.js';
 import { notebookSnapshot } from '../live/snapshot.js';
 import { PROTOCOL_VERSION, ServerMessage } from '../wire.js';
@@ -18,6 +23,7 @@ import { renderHistory } from './history.js';
 import { InfoResult, fetchInfo } from './info.js';
 import { build, button } from './dom.js';
 import { ModelPicker, PanelSettings } from './models.js';
+import { NextStep, nextSteps } from './nextsteps.js';
 
 /** The panel's widget id (also the side bar tab's `data-id`). */
 export const PANEL_ID = 'jupyter-llmdev-panel';
@@ -25,6 +31,8 @@ export const PANEL_ID = 'jupyter-llmdev-panel';
 interface Proposal {
   notebook: NotebookPanel;
   changeset: ChangeSet;
+  /** workflow records stored with the change on Insert (e.g. the plan becomes built) */
+  records: RecordUpsert[];
 }
 
 /** The right side bar panel titled "LLM". */
@@ -100,6 +108,8 @@ export class LLMPanel extends Widget {
     const cells = notebook.content.model.cells;
     const last = cells.length ? cells.get(cells.length - 1).id : null;
     const isAsk = !line.startsWith('/') || /^\/ask\b/.test(line);
+    // the model picked for the role that answers (reviewers: the configured ones)
+    const role = isAsk ? 'ask' : /^\/(plan|doc)\b/.test(line) ? 'architect' : /^\/(build|fix)\b/.test(line) ? 'developer' : null;
     this._startExchange(line);
     this._running = { id: null, line };
     this._setStreaming(true);
@@ -108,9 +118,9 @@ export class LLMPanel extends Widget {
         {
           protocol_version: PROTOCOL_VERSION,
           line,
-          snapshot: notebookSnapshot(notebook, active, settings.contextCells),
+          snapshot: notebookSnapshot(notebook, active, settings.contextCells, !isAsk),
           target_cell_id: settings.insertPosition === 'end' ? last : (active ?? last),
-          model: isAsk ? this._models.value('ask') || null : null
+          model: role ? this._models.value(role) || null : null
         },
         message => this._onMessage(message, notebook)
       );
@@ -136,9 +146,15 @@ export class LLMPanel extends Widget {
       return;
     }
     try {
-      const record = applyChangeSet(new SharedNotebookDoc(proposal.notebook.content.model.sharedModel), proposal.changeset);
+      const doc = new SharedNotebookDoc(proposal.notebook.content.model.sharedModel);
+      storeRecords(doc, proposal.records, true);
+      const record = applyChangeSet(doc, proposal.changeset);
+      storeRecords(doc, proposal.records);
       this._setProposal(null);
       this._note(`Inserted change ${record.id} (${record.edits.length} edit${record.edits.length === 1 ? '' : 's'}).`);
+      if (record.command === 'build' || record.command === 'fix') {
+        this._offer([['Review', `/review ${record.id}`]]);
+      }
     } catch (error) {
       this._show(this._ui.error, messageOf(error));
     }
@@ -262,13 +278,16 @@ export class LLMPanel extends Widget {
       if (message.command !== 'ask' && reply) {
         reply.textContent = message.text;
       }
+      const records = message.records.map(({ kind, record }) => ({ kind, record }));
       if (message.changeset) {
-        this._setProposal({ notebook, changeset: message.changeset });
+        this._setProposal({ notebook, changeset: message.changeset, records });
         if (!this.settings().previewBeforeInsert) {
           this.insert();
         }
       } else if (message.command === 'ask') {
         this._note('The reply holds no cells; nothing to insert.');
+      } else if (records.length) {
+        this._store(notebook, records);
       }
     } else if (message.type === 'error') {
       this._finish();
@@ -278,6 +297,42 @@ export class LLMPanel extends Widget {
         this._show(this._ui.error, message.message);
       }
     }
+  }
+
+  /** Store records that came without a change, and offer the next step of the workflow. */
+  private _store(notebook: NotebookPanel, records: RecordUpsert[]): void {
+    const model = notebook.content.model;
+    if (!model) {
+      return;
+    }
+    try {
+      storeRecords(new SharedNotebookDoc(model.sharedModel), records);
+    } catch (error) {
+      this._show(this._ui.error, messageOf(error));
+      return;
+    }
+    this._offer(nextSteps(records));
+  }
+
+  /** Buttons that send a command line as if the user typed it (Approve is the human's click). */
+  private _offer(offers: NextStep[]): void {
+    if (!offers.length) {
+      return;
+    }
+    const row = document.createElement('div');
+    row.className = 'jp-llmdev-actions jp-llmdev-next';
+    for (const [label, line] of offers) {
+      const next = button(label, () => {
+        if (this._running) {
+          return;
+        }
+        this._ui.message.value = line;
+        void this.send();
+      });
+      next.title = line;
+      row.appendChild(next);
+    }
+    (this._ui.transcript.lastElementChild ?? this._ui.transcript).appendChild(row);
   }
 
   private _startExchange(line: string): void {
