@@ -218,8 +218,7 @@ def test_bad_messages_get_an_error_and_the_socket_stays_open(jp_ws_fetch, run, l
     assert not llm_env.completion_requests
 
 
-@pytest.mark.parametrize(("line", "words"), [("/export", "llmdev export"), ("/show abc", "History"),
-                                             ("/log", "History")])
+@pytest.mark.parametrize(("line", "words"), [("/show abc", "History"), ("/log", "History")])
 def test_commands_the_panel_does_not_run_say_where_to_go(jp_ws_fetch, run, llm_env, line, words) -> None:
     async def go() -> list[dict[str, Any]]:
         ws = await jp_ws_fetch("jupyter-llmdev", "chat")
@@ -231,6 +230,33 @@ def test_commands_the_panel_does_not_run_say_where_to_go(jp_ws_fetch, run, llm_e
     [done] = run(go())
     assert done["type"] == "done" and done["changeset"] is None and done["records"] == []
     assert words in done["text"] and done["model"] is None
+    assert not llm_env.completion_requests
+
+
+def test_export_writes_the_saved_notebooks_module(jp_ws_fetch, jp_root_dir, run, llm_env) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("#| default_exp geometry"),
+                             new_code_cell("#| export\nimport math\n\ndef area(r):\n    return math.pi * r ** 2")])
+    nbformat.write(nb, jp_root_dir / "nb.ipynb")
+
+    async def go(line: str) -> list[dict[str, Any]]:
+        ws = await jp_ws_fetch("jupyter-llmdev", "chat")
+        await ws.write_message(request(line))
+        messages = await until_final(ws)
+        ws.close()
+        return messages
+
+    [done] = run(go("/export"))
+    assert done["type"] == "done" and "1 file(s) written" in done["text"], done
+    assert "def area(r):" in (jp_root_dir / "geometry.py").read_text()
+    (jp_root_dir / "geometry.py").write_text("# edited\n")
+    [done] = run(go("/export --check"))
+    assert "out of date" in done["text"] and "geometry.py" in done["text"]
+    (jp_root_dir / "nb.ipynb").unlink()
+    [error] = run(go("/export"))
+    assert error["type"] == "error" and "Save the notebook first" in error["message"]
     assert not llm_env.completion_requests
 
 

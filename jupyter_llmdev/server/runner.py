@@ -21,11 +21,6 @@ _PANEL_COMMANDS = {
     "diff": "The History section below shows each change as a diff.",
     "revert": "Use the Revert button of a change in the History section below.",
 }
-#: commands that work on saved files, not in the panel
-_FILE_COMMANDS = {
-    "export": "Export works on the saved notebook: run `%llm export` in the notebook or "
-    "`llmdev export NOTEBOOK.ipynb` in a terminal.",
-}
 
 
 class ChatRunner:
@@ -112,8 +107,10 @@ class ChatRunner:
                 answer = usage().replace("%llm ", "/")
             elif command.name == "config":
                 answer = self._config_text(message)
+            elif command.name == "export":
+                answer = await self._export(message, command)
             else:
-                answer = _PANEL_COMMANDS.get(command.name) or _FILE_COMMANDS.get(
+                answer = _PANEL_COMMANDS.get(
                     command.name,
                     f"/{command.name} is not built yet in the side panel; run "
                     f"`%llm {command.name} ...` in a notebook cell.",
@@ -190,6 +187,25 @@ class ChatRunner:
 
         notebook = self._notebook_file((message.get("snapshot") or {}).get("path"))
         return format_config_table(self.config(notebook.parent if notebook else None))
+
+    async def _export(self, message: dict[str, Any], command: Any) -> str:
+        """Export the saved notebook's ``#| export`` cells (in a worker thread); the report text."""
+        import asyncio
+
+        from ..errors import CommandError
+        from ..export import export_notebooks
+        from ..export.report import export_report
+
+        notebook = self._notebook_file((message.get("snapshot") or {}).get("path"))
+        if notebook is None or not notebook.is_file():
+            raise CommandError("Save the notebook first: export works on the saved file.")
+        to = command.flags.get("to")
+        target = self._notebook_file(str(notebook.parent.relative_to(self.root_dir) / str(to))) if to else None
+        result = await asyncio.to_thread(
+            export_notebooks, [notebook], to=target, check=bool(command.flags.get("check")), cwd=self.root_dir
+        )
+        lines, _ = export_report(result)
+        return "\n".join([f"Exported the saved {notebook.name} (save first to include unsaved edits).", *lines])
 
     def _notebook_file(self, path: str | None) -> Path | None:
         """The notebook's absolute path; a path outside the server root is refused."""

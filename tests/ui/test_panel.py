@@ -148,3 +148,16 @@ def test_without_the_server_extension_the_panel_says_how_to_fix_it(lab_without_s
     assert panel.get_by_label("Message").input_value() == "anything"
     assert not llm.completion_requests
     page.screenshot(path=str(ARTIFACTS / "panel-no-server-extension.png"))
+
+
+def test_export_button_writes_the_module_and_keeps_the_typed_message(lab, llm, page) -> None:
+    write_notebook(lab.root, "geometry.ipynb", [("code", "#| default_exp geometry"),
+                                                ("code", "#| export\nimport math\n\ndef area(r):\n    return math.pi * r ** 2")])
+    open_notebook(page, lab.page_url("geometry.ipynb"), kernel=False)
+    panel = open_panel(page)
+    panel.get_by_label("Message").fill("a question I am still typing")
+    panel.get_by_role("button", name="Export").click()
+    panel.locator(".jp-llmdev-transcript", has_text="1 file(s) written").wait_for()
+    assert "def area(r):" in (lab.root / "geometry.py").read_text()
+    assert panel.get_by_label("Message").input_value() == "a question I am still typing"
+    assert not llm.completion_requests

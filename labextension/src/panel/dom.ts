@@ -49,7 +49,9 @@ export function build() {
   send.textContent = 'Send';
   const stop = button('Stop', () => undefined, 'jp-mod-styled jp-mod-warn');
   stop.hidden = true;
-  form.append(message, send, stop);
+  const exportModules = button('Export', () => undefined);
+  exportModules.title = "Write the saved notebook's #| export cells to modules (/export)";
+  form.append(message, send, stop, exportModules);
   const models = document.createElement('details');
   models.className = 'jp-llmdev-models';
   const historyBox = document.createElement('section');
@@ -59,7 +61,7 @@ export function build() {
   const history = document.createElement('ul');
   historyBox.append(heading, history);
   root.append(header, problem, transcript, error, proposal, form, models, historyBox);
-  return { root, notebook, problem, transcript, error, proposal, preview, insert, discard, form, message, send, stop, models, history };
+  return { root, notebook, problem, transcript, error, proposal, preview, insert, discard, form, message, send, stop, exportModules, models, history };
 }
 
 function alert(className: string): HTMLElement {

@@ -67,6 +67,7 @@ export class LLMPanel extends Widget {
       }
     });
     this._ui.stop.addEventListener('click', () => this.stop());
+    this._ui.exportModules.addEventListener('click', () => void this.send('/export'));
     this._ui.insert.addEventListener('click', () => this.insert());
     this._ui.discard.addEventListener('click', () => this.discard());
     tracker.currentChanged.connect(this._onCurrentChanged, this);
@@ -86,9 +87,11 @@ export class LLMPanel extends Widget {
     this._models.update(this._info.info, this.settings().models);
   }
 
-  /** Send the typed message (a prompt, or a slash command). The text stays until it is done. */
-  async send(): Promise<void> {
-    const line = this._ui.message.value.trim();
+  /**
+   * Send the typed message (a prompt, or a slash command), or `line` from a button without
+   * touching what is typed. The typed text stays until it is done.
+   */
+  async send(line: string = this._ui.message.value.trim()): Promise<void> {
     if (!line || this._running) {
       return;
     }
@@ -326,8 +329,7 @@ export class LLMPanel extends Widget {
         if (this._running) {
           return;
         }
-        this._ui.message.value = line;
-        void this.send();
+        void this.send(line);
       });
       next.title = line;
       row.appendChild(next);
@@ -363,6 +365,7 @@ export class LLMPanel extends Widget {
 
   private _setStreaming(streaming: boolean): void {
     this._ui.send.disabled = streaming;
+    this._ui.exportModules.disabled = streaming;
     this._ui.stop.hidden = !streaming;
     this.toggleClass('jp-llmdev-streaming', streaming);
   }
