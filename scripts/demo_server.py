@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from openai_server import OpenAIServer, Reply  # noqa: E402
+from openai_server import OpenAIServer, Reply, serve_until_interrupted  # noqa: E402
 
 
 def demo_reply(request: dict) -> Reply:
@@ -37,16 +36,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     args = parser.parse_args()
-    server = OpenAIServer(port=args.port, models=["demo"]).start()
+    server = OpenAIServer(port=args.port, models=["demo"])
     server.responder = demo_reply
-    print(server.base_url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server)
     return 0
 
 

@@ -386,6 +386,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     server = OpenAIServer(args.port, models=args.model)
     server.responder = lambda request: Reply(text=args.reply, delay_between=args.delay_between)
+    serve_until_interrupted(server)
+
+
+def serve_until_interrupted(server: OpenAIServer) -> None:
+    """Start ``server``, print its base URL on the first line, serve until Ctrl-C, then stop."""
     server.start()
     print(server.base_url, flush=True)
     try:

@@ -7,17 +7,15 @@ with a loop already running. The kernel sends records (plans, reviews) and Chang
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_client.manager import KernelManager
+from kernels import execute, kernel_with_extension
 from notebooks import CELLS
 from openai_server import OpenAIServer
-from test_kernel import execute
 from workflow_replies import REV_A, REV_B, REVIEW_A, Rendezvous, respond_by_role, write_project
 
 from jupyter_llmdev import PROTOCOL_VERSION
@@ -27,19 +25,8 @@ from jupyter_llmdev import PROTOCOL_VERSION
 def kernel(openai_env: OpenAIServer, second: OpenAIServer, tmp_path: Path) -> Iterator[Any]:
     openai_env.responder = respond_by_role()
     write_project(tmp_path, second.base_url)
-    env = {**os.environ, "LLMDEV_FIRST_TOKEN_TIMEOUT": "5", "LLMDEV_RETRIES": "0",
-           "IPYTHONDIR": str(tmp_path / "ipython")}
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env=env, cwd=str(tmp_path))
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        assert execute(client, "%load_ext jupyter_llmdev")["reply"]["status"] == "ok"
+    with kernel_with_extension(tmp_path, {"LLMDEV_FIRST_TOKEN_TIMEOUT": "5", "LLMDEV_RETRIES": "0"}) as client:
         yield client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 class Frontend:
