@@ -43,8 +43,6 @@ def run(args: argparse.Namespace) -> int:
     request = AskRequest(prompt=prompt, snapshot=snapshot, target_cell_id=target, replace_id=args.replace,
                          model=args.model)
     result = streamed(lambda sink: Engine(config).ask(request, sink))
-    if result.context_summary:
-        print(f"[llm] {result.context_summary}", file=sys.stderr)
     if result.changeset is None:
         print("[llm] the reply holds no cells; the notebook is unchanged.", file=sys.stderr)
         return 0

@@ -136,7 +136,7 @@ def _plan(args: argparse.Namespace) -> int:
     step = flow.plan(section, snapshot, prompt, new=args.new, model=args.model, target=args.after)
     outcome = streamed(lambda sink: flow.run(step, sink))
     save(path, nb, outcome.records)
-    _notes([outcome.context_summary, *outcome.notes])
+    _notes(outcome.notes)
     return 0
 
 
@@ -185,7 +185,6 @@ def _fix(args: argparse.Namespace) -> int:
 
 def _write_change(path: Path, nb: Any, flow: Any, step: Any, *, dry_run: bool) -> int:
     outcome = streamed(lambda sink: flow.run(step, sink))
-    print(f"[llm] {outcome.context_summary}", file=sys.stderr)
     if outcome.changeset is None:
         _notes(["the reply holds no cells (only fenced blocks become cells); the notebook is unchanged.",
                 *outcome.notes])
