@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
 from notebooks import write_notebook
 from openai_server import Reply
+from shells import run_cell, shell_with_extension
 
 TWO_CELLS = "Here you go.\n\n```python\ndef per_day(rows):\n    return {}\n```\n\n```python\nper_day(rows)\n```\n"
 
@@ -24,17 +24,11 @@ def ip(openai_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Interacti
     monkeypatch.setenv("LLMDEV_MODEL", "test-model")
     monkeypatch.setenv("LLMDEV_FIRST_TOKEN_TIMEOUT", "1.5")
     monkeypatch.setenv("LLMDEV_RETRIES", "1")
-    shell = InteractiveShell()
-    shell.run_line_magic("load_ext", "jupyter_llmdev")
-    yield shell
-    shell.run_line_magic("unload_ext", "jupyter_llmdev")
-    InteractiveShell.clear_instance()
+    with shell_with_extension() as shell:
+        yield shell
 
 
-def run(ip: InteractiveShell, code: str):
-    with capture_output() as captured:
-        result = ip.run_cell(code)
-    return result, captured
+run = run_cell
 
 
 def test_load_ext_does_not_import_openai() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from openai_server import OpenAIServer, Reply
+from shells import run_cell, shell_with_extension
 from workflow_replies import ARCH, DEV, request_text, respond_by_role, write_project
 
 from jupyter_llmdev.cli.main import main
@@ -50,20 +51,10 @@ def test_modularize_plans_then_build_adds_directives_and_export_writes_the_modul
 
 
 def test_modularize_magic_starts_a_new_plan(nb_path: Path, openai_env: OpenAIServer, monkeypatch) -> None:
-    from IPython.core.interactiveshell import InteractiveShell
-    from IPython.utils.capture import capture_output
-
     monkeypatch.chdir(nb_path.parent)
-    shell = InteractiveShell()
-    shell.run_line_magic("load_ext", "jupyter_llmdev")
-    shell.user_ns["__session__"] = str(nb_path)
-    try:
-        with capture_output() as captured:
-            result = shell.run_cell("%llm modularize")
-        assert result.success, captured.stdout
-        assert "trips.core" in captured.stdout
-        [body] = [r.body for r in openai_env.completion_requests if r.body["model"] == ARCH]
-        assert "#| default_exp" in request_text(body)
-    finally:
-        shell.run_line_magic("unload_ext", "jupyter_llmdev")
-        InteractiveShell.clear_instance()
+    with shell_with_extension(nb_path) as shell:
+        result, captured = run_cell(shell, "%llm modularize")
+    assert result.success, captured.stdout
+    assert "trips.core" in captured.stdout
+    [body] = [r.body for r in openai_env.completion_requests if r.body["model"] == ARCH]
+    assert "#| default_exp" in request_text(body)

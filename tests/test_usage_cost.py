@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
 from openai_server import OpenAIServer, Reply
+from shells import run_cell, shell_with_extension
 from workflow_replies import ARCH, BUILD, DEV, PLAN, respond_by_role, write_project
 
 from jupyter_llmdev.cli.main import main
@@ -89,17 +89,12 @@ def test_bad_price_is_a_config_error_naming_the_file(nb_path: Path, capsys) -> N
 
 @pytest.fixture
 def ip(nb_path: Path) -> Iterator[InteractiveShell]:
-    shell = InteractiveShell()
-    shell.run_line_magic("load_ext", "jupyter_llmdev")
-    shell.user_ns["__session__"] = str(nb_path)
-    yield shell
-    shell.run_line_magic("unload_ext", "jupyter_llmdev")
-    InteractiveShell.clear_instance()
+    with shell_with_extension(nb_path) as shell:
+        yield shell
 
 
 def magic_output(ip: InteractiveShell, code: str) -> tuple[Any, str]:
-    with capture_output() as captured:
-        result = ip.run_cell(code)
+    result, captured = run_cell(ip, code)
     return result, captured.stdout
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
 from notebooks import CELLS, sources
 from openai_server import OpenAIServer
+from shells import run_cell, shell_with_extension
 from workflow_replies import (
     ARCH,
     DEV,
@@ -34,18 +34,11 @@ def ip(openai_env: OpenAIServer, second: OpenAIServer, tmp_path: Path,
     monkeypatch.setenv("LLMDEV_RETRIES", "0")
     openai_env.responder = respond_by_role()
     path = write_project(tmp_path, second.base_url)
-    shell = InteractiveShell()
-    shell.run_line_magic("load_ext", "jupyter_llmdev")
-    shell.user_ns["__session__"] = str(path)
-    yield shell
-    shell.run_line_magic("unload_ext", "jupyter_llmdev")
-    InteractiveShell.clear_instance()
+    with shell_with_extension(path) as shell:
+        yield shell
 
 
-def run(ip: InteractiveShell, code: str) -> tuple[Any, Any]:
-    with capture_output() as captured:
-        result = ip.run_cell(code)
-    return result, captured
+run = run_cell
 
 
 def ok(ip: InteractiveShell, code: str) -> str:
