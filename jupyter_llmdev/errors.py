@@ -8,6 +8,8 @@ message of one to three lines that says what happened and what to do. Front ends
     ├── ConfigError                 wrong or missing configuration
     ├── CommandError                a command line that does not parse
     ├── ExportError                 notebooks cannot become modules (bad cell, name, target)
+    ├── PathOutsideRoot             a path from untrusted input leads outside the project
+    ├── UntrustedProject            a project setting needs `llmdev trust` first
     ├── LLMError                    talking to the model failed
     │   ├── AuthenticationFailed    401/403: key missing or wrong
     │   ├── ModelNotFound           404: the server does not know the model
@@ -56,10 +58,12 @@ __all__ = [
     "ModelNotFound",
     "NotebookError",
     "NotebookReadError",
+    "PathOutsideRoot",
     "RateLimited",
     "RevertConflict",
     "ServerError",
     "ServerUnreachable",
+    "UntrustedProject",
 ]
 
 
@@ -99,6 +103,20 @@ class ExportError(LLMDevError):
     """
 
     code = "export"
+
+
+class PathOutsideRoot(LLMDevError):
+    """Raised when a path taken from a notebook, project file, module or reply resolves outside
+    the project root (CLI, kernel) or the server's root_dir; nothing is read or written."""
+
+    code = "outside_root"
+
+
+class UntrustedProject(LLMDevError):
+    """Raised when a command needs a project setting that is ignored until the user trusts the
+    project (``llmdev trust``, ``%llm trust``, the panel's Trust button)."""
+
+    code = "untrusted_project"
 
 
 class LLMError(LLMDevError):

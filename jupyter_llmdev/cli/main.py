@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 ``export --check`` found stale modules; 2 bad command line or
 configuration; 3 the LLM request failed; 4 notebook or history error (unreadable file, unknown
-change, revert conflict); 130 stopped with Ctrl-C. Failures print one message, not a traceback.
+change, revert conflict); 5 refused for safety (a path outside the project, a setting of an
+untrusted project); 130 stopped with Ctrl-C. Failures print one message, not a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ import sys
 from typing import Sequence
 
 from .._version import __version__
-from ..errors import Cancelled, CommandError, ConfigError, LLMDevError, LLMError
+from ..errors import (
+    Cancelled,
+    CommandError,
+    ConfigError,
+    LLMDevError,
+    LLMError,
+    PathOutsideRoot,
+    UntrustedProject,
+)
 
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
@@ -26,6 +35,7 @@ EXIT_CODES = {
     "usage": 2,
     "llm": 3,
     "notebook": 4,
+    "refused": 5,
     "cancelled": 130,
 }
 
@@ -37,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="LLM-assisted notebook development: ask; plan, approve, build, review, fix, doc; "
         "log, show, diff, revert; export, sync.",
         epilog="Exit codes: 0 ok, 1 stale modules (export --check), 2 usage or configuration error, "
-        "3 LLM request failed, 4 notebook or history error, 130 interrupted.",
+        "3 LLM request failed, 4 notebook or history error, 5 refused for safety, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"jupyter-llmdev {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -67,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _exit_code(error: LLMDevError) -> int:
     if isinstance(error, (CommandError, ConfigError)):
         return EXIT_CODES["usage"]
+    if isinstance(error, (PathOutsideRoot, UntrustedProject)):
+        return EXIT_CODES["refused"]
     if isinstance(error, LLMError):
         return EXIT_CODES["llm"]
     return EXIT_CODES["notebook"]
