@@ -55,6 +55,8 @@ COMMANDS: dict[str, CommandSpec] = {
     "export": CommandSpec("-", "export the saved notebook's #| export cells to modules",
                           {"to": True, "check": False}, ""),
     "config": CommandSpec("-", "show the resolved configuration (keys masked)", {}, ""),
+    "trust": CommandSpec("human", "trust this project's [tool.llmdev]: its providers, key variables, outside paths "
+                         "(--revoke: stop)", {"revoke": False}, ""),
     "help": CommandSpec("-", "list the commands", {}, ""),
 }
 

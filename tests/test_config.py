@@ -26,10 +26,18 @@ from jupyter_llmdev.llm.types import Endpoint, RequestLimits
 KEY = "sk-proj-Zq81ThisIsNotARealKeyJustLongEnough7cd9"
 
 
-def write_pyproject(folder: Path, body: str) -> Path:
+def write_pyproject(folder: Path, body: str, *, trusted: bool = True) -> Path:
+    """Write the project's settings; these tests are about sources, so the user trusts them."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "pyproject.toml"
     path.write_text(textwrap.dedent(body), encoding="utf-8")
+    if trusted and "llmdev" in body:
+        from jupyter_llmdev.config.trust import trust_project
+
+        try:
+            trust_project(folder, user="tester")
+        except ConfigError:
+            pass  # a broken table is what the test is about; loading it reports that
     return path
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from notebooks import write_notebook
+from projects import trust_project
 from openai_server import Reply
 
 ARCH, DEV, REV_A, REV_B = "arch-model", "dev-model", "rev-a", "rev-b"
@@ -93,6 +94,7 @@ def write_project(folder: Path, second_base_url: str, *, reviewers: list[str] | 
         f'architect = "{ARCH}"\ndeveloper = "{DEV}"\nreviewers = [{names}]\n\n'
         f'[tool.llmdev.providers.second]\nbase_url = "{second_base_url}"\napi_key_env = ""\n'
     )
+    trust_project(folder)  # it adds a provider: the user trusts it, as they would with `llmdev trust`
     return write_notebook(folder / "trips.ipynb")
 
 

@@ -29,8 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
     from ..engine.ask import AskRequest, Engine
+    from .config_load import cli_config
 
     path = Path(args.notebook)
     prompt = sys.stdin.read() if args.prompt == ["-"] else " ".join(args.prompt)
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     nb, _, snapshot = open_notebook(path)
     check_cell(snapshot, args.replace or args.after, path)
     target = args.after or (snapshot.cells[-1].id if snapshot.cells else None)
-    config = load_config(start_dir=path.resolve().parent)
+    config = cli_config(path)
     request = AskRequest(prompt=prompt, snapshot=snapshot, target_cell_id=target, replace_id=args.replace,
                          model=args.model)
     result = streamed(lambda sink: Engine(config).ask(request, sink))

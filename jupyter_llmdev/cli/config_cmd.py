@@ -18,9 +18,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import format_config_table, load_config
+    from ..config import format_config_table
+    from .config_load import cli_config
 
-    path = Path(args.path)
-    start = path.parent if path.suffix == ".ipynb" else path
-    print(format_config_table(load_config(start_dir=start.resolve())))
+    print(format_config_table(cli_config(Path(args.path))))
     return 0

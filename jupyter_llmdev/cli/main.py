@@ -27,7 +27,7 @@ from ..errors import (
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
 #: subcommand modules, each with ``add_parser(subparsers)``; order is the order of ``--help``
-_COMMAND_MODULES = ("ask_cmd", "workflow_cmd", "history_cmd", "export_cmd", "sync_cmd", "config_cmd")
+_COMMAND_MODULES = ("ask_cmd", "workflow_cmd", "history_cmd", "export_cmd", "sync_cmd", "config_cmd", "trust_cmd")
 
 EXIT_CODES = {
     "ok": 0,
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llmdev",
         description="LLM-assisted notebook development: ask; plan, approve, build, review, fix, doc; "
-        "log, show, diff, revert; export, sync.",
+        "log, show, diff, revert; export, sync; config, trust.",
         epilog="Exit codes: 0 ok, 1 stale modules (export --check), 2 usage or configuration error, "
         "3 LLM request failed, 4 notebook or history error, 5 refused for safety, 130 interrupted.",
     )

@@ -96,14 +96,14 @@ def _model_after(parser: argparse.ArgumentParser, *, dry_run: bool = False) -> N
 
 
 def _flow(path: Path) -> Any:
-    from ..config import load_config
     from ..engine.workflow import Workflow
+    from .config_load import cli_config
 
     def say(command: str) -> str:
         verb, _, rest = command.partition(" ")
         return f"`llmdev {verb} {path}{' ' + rest if rest else ''}`"
 
-    return Workflow(load_config(start_dir=path.resolve().parent), say=say)
+    return Workflow(cli_config(path), say=say)
 
 
 def _notes(notes: list[str]) -> None:

@@ -13,6 +13,7 @@ from ..llm.types import Endpoint, RequestLimits
 from .display import mask_key, mask_url
 from .models import model_problem, parse_model
 from .settings import DEFAULT_PROVIDER, ROLE_KEYS, SCALAR_KEYS, TABLE_KEYS, Provider
+from .trust import TrustDecision, is_trusted, keep_untrusted
 from .sources import (
     from_defaults,
     from_environ,
@@ -67,6 +68,11 @@ class ResolvedConfig:
     #: "PROVIDER:model" or "model" -> {"prompt", "completion", "cached"} in money per million
     #: tokens (cached filled in), the form :func:`jupyter_llmdev.engine.ledger.format_usage` takes
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    #: the project settings left out because the project is not trusted (None: nothing was)
+    untrusted: TrustDecision | None = None
+    #: the folder every file of this configuration must be in (the server's root_dir); None:
+    #: only the project rules apply (an untrusted project's doc_path stays in the project)
+    root: Path | None = None
 
     def get(self, key: str) -> Any:
         """The value of setting ``key`` (a setting name, ``providers`` or ``prices``)."""
@@ -114,8 +120,22 @@ class ResolvedConfig:
     def doc_file(self) -> Path | None:
         """``doc_path``, else the nearest ARCHITECTURE.md from start_dir upwards, else None."""
         from ..context.doc import find_architecture_doc
+        from ..safety.paths import confine
 
-        return find_architecture_doc(self.start_dir, self.doc_path or None)
+        found = find_architecture_doc(self.start_dir, self.doc_path or None)
+        if found is not None and not self.doc_path:
+            # a found ARCHITECTURE.md is project content: a symlink out of its folder is refused
+            found = confine(found, found.parent, what="the architecture doc (a symlink)")
+        if found is not None and self.root is not None:
+            return confine(found, self.root, what="the architecture doc")
+        return found
+
+    def _trust_shown(self) -> str:
+        if self.pyproject_path is None:
+            return "no project settings"
+        if self.untrusted is not None:
+            return "not trusted: ignored " + ", ".join(self.untrusted.ignored)
+        return "trusted, or nothing in it needs trust"
 
     def describe(self) -> list[tuple[str, str, str]]:
         """Rows (key, shown value, source) for ``llmdev config``; keys masked, never shown."""
@@ -125,6 +145,7 @@ class ResolvedConfig:
                 str(self.pyproject_path or "none with [tool.llmdev]"),
                 f"searched from {self.start_dir}",
             ),
+            ("trust", self._trust_shown(), "llmdev trust DIR records it"),
             (
                 "default_model",
                 self.model_endpoint(self.default_model).describe(),
@@ -224,10 +245,15 @@ def load_config(
     traitlets_config: Any = None,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    root: Path | str | None = None,
 ) -> ResolvedConfig:
     """Merge every source, later wins: defaults, ``traitlets_config`` (``c.LLMDevConfig``),
     ``[tool.llmdev]`` of the nearest pyproject.toml above ``start_dir`` (default: the
     current folder), ``environ`` (default: ``os.environ``), then ``overrides`` (flags).
+
+    The pyproject's ``[tool.llmdev]`` is filtered by :mod:`.trust` unless the user trusts it:
+    what was left out is in ``untrusted``. ``root`` (the Jupyter server's root_dir) confines
+    every file the configuration leads to, the architecture doc included.
 
     Raises :class:`~jupyter_llmdev.errors.ConfigError` naming the source of a bad value.
     """
@@ -238,8 +264,13 @@ def load_config(
 
     layers = [from_defaults(), from_traitlets(traitlets_config)]
     found = read_pyproject(start)
+    untrusted: TrustDecision | None = None
     if found:
-        layers.append(from_pyproject(*found))
+        project = from_pyproject(*found)
+        if not is_trusted(*found):
+            project, ignored = keep_untrusted(project, found[0].parent)
+            untrusted = TrustDecision(found[0], ignored) if ignored else None
+        layers.append(project)
     layers.append(from_environ(env))
     layers.append(from_overrides(overrides or {}))
 
@@ -268,4 +299,6 @@ def load_config(
         start_dir=start,
         key_status=key_status,
         prices=_build_prices(merged),
+        untrusted=untrusted,
+        root=Path(os.path.realpath(root)) if root is not None else None,
     )

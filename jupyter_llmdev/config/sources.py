@@ -23,6 +23,7 @@ from .values import (
 
 __all__ = [
     "ENV_KEYS",
+    "EXPORT_KEYS",
     "JUPYTER_SOURCE",
     "PYPROJECT_KEYS",
     "from_defaults",
@@ -40,6 +41,9 @@ JUPYTER_SOURCE = "jupyter config"
 MODEL_TABLE_KEYS = {**ROLE_KEYS, "reviewers": "reviewer_models"}
 #: scalar keys allowed directly in [tool.llmdev] (role models go in [tool.llmdev.models])
 PYPROJECT_KEYS = tuple(key for key in SCALAR_KEYS if key not in MODEL_TABLE_KEYS.values())
+
+#: keys of [tool.llmdev] that tell ``export`` where modules and notebooks are
+EXPORT_KEYS = ("lib_path", "nbs_path")
 
 #: ``LLMDEV_<KEY>`` variables; LLMDEV_TIMEOUT is a short form of LLMDEV_FIRST_TOKEN_TIMEOUT
 #: and comes first so that the long form wins when both are set
@@ -259,6 +263,8 @@ def from_pyproject(path: Path, table: Mapping[str, Any]) -> list[Setting]:
             settings += _prices(
                 raw, source, lambda model: f'[tool.llmdev.prices."{model}"] in {path}', where
             )
+        elif key in EXPORT_KEYS:
+            continue  # read (and confined) by jupyter_llmdev.export.project
         elif key in PYPROJECT_KEYS:
             value = check_value(key, raw, where)
             if key == "doc_path" and value:
@@ -267,7 +273,9 @@ def from_pyproject(path: Path, table: Mapping[str, Any]) -> list[Setting]:
             settings.append(Setting(key, value, source, where))
         else:
             raise _unknown_key(
-                key, f"[tool.llmdev] of {path}", ("models", *TABLE_KEYS, *PYPROJECT_KEYS)
+                key,
+                f"[tool.llmdev] of {path}",
+                ("models", *TABLE_KEYS, *PYPROJECT_KEYS, *EXPORT_KEYS),
             )
     return settings
 

@@ -8,14 +8,13 @@ when the file changed since the proposal was made.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomicfile import write_atomic
 from ..errors import CommandError, IncompleteReply
 from ..notebook import docs, plans
 from ..notebook.snapshot import NotebookSnapshot
@@ -25,7 +24,7 @@ from .workflow import plan_brief
 if TYPE_CHECKING:
     from .workflow import Workflow
 
-__all__ = ["BACKUP_DIR", "DocOutcome", "DocView", "accept_doc", "doc_update_step", "show_doc", "write_doc"]
+__all__ = ["BACKUP_DIR", "DocOutcome", "DocView", "accept_doc", "doc_target", "doc_update_step", "show_doc", "write_doc"]
 
 #: where previous versions go, relative to the doc's folder
 BACKUP_DIR = Path(".llmdev") / "doc-history"
@@ -75,7 +74,7 @@ def show_doc(flow: Workflow, section: dict[str, Any]) -> DocView:
 def doc_update_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnapshot | None, instructions: str,
                     *, model: str | None, exclude: Iterable[str]) -> Step[DocOutcome]:
     """The architect's call proposing the new doc after the newest built plan (or ``instructions``)."""
-    path = flow.config.doc_file() or Path(flow.config.start_dir) / "ARCHITECTURE.md"
+    path = doc_target(flow)
     current = _read(path) if path.is_file() else None
     plan = plans.latest_with_status(section, "built", "reviewed")
     if plan is None and not instructions.strip():
@@ -116,42 +115,63 @@ def doc_update_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookS
         if pending is not None:
             updates.append(("docs", docs.superseded(pending)))
         updates.append(("docs", record))
-        note = (f"doc proposal {record['id']} for {shown}: accept it with {flow.say('doc accept')} "
-                "(nothing is written before).")
+        note = (f"doc proposal {record['id']} for {path}: accept it with {flow.say('doc accept')} "
+                "to write that file (nothing is written before).")
         return DocOutcome(records=updates, record=record, path=path, diff=diff, new_text=new_text, notes=[note])
 
     return Step([call], finish)
 
 
 def accept_doc(flow: Workflow, section: dict[str, Any], *, user: str) -> DocOutcome:
-    """The pending proposal accepted by ``user``; the front end stores it, then calls :func:`write_doc`."""
+    """The pending proposal accepted by ``user``; the front end stores it, then calls :func:`write_doc`.
+
+    The file written is the doc the configuration names now (:func:`doc_target`), never a path
+    read from the notebook: the record's ``path`` is only compared with it, so a crafted proposal
+    cannot write anywhere else.
+    """
     pending = docs.pending_proposal(section)
     if pending is None:
         raise CommandError("There is no proposed doc update to accept.",
                            hint=f"Ask the architect for one with {flow.say('doc update')}.")
-    path = Path(pending["path"])
-    if not path.is_absolute():
-        path = Path(flow.config.start_dir) / path
+    path = doc_target(flow)
+    shown = flow.shown_path(path)
+    if pending["path"] != shown:
+        from ..safety.terminal import printable
+
+        raise CommandError(f"Proposal {pending['id']} is for {printable(str(pending['path']), keep_newlines=False)!r}, "
+                           f"but this project's architecture doc is {shown}; nothing was written.",
+                           hint=f"Ask for a fresh proposal with {flow.say('doc update')}.")
     current = _read(path) if path.is_file() else None
     now_digest = docs.digest(current) if current is not None else None
     if now_digest != pending["base_sha256"]:
-        raise CommandError(f"{pending['path']} changed since the architect proposed {pending['id']}.",
+        raise CommandError(f"{shown} changed since the architect proposed {pending['id']}.",
                            hint=f"Nothing was written. Ask for a fresh proposal with {flow.say('doc update')}.")
     backup = _backup_path(path) if current is not None else None
     record = docs.accepted(pending, user=user, backup=flow.shown_path(backup) if backup else None)
-    notes = [f"{pending['path']} updated (proposal {pending['id']})"
+    notes = [f"wrote {path} (proposal {pending['id']})"
              + (f"; the previous version is in {record['backup']}." if backup else ".")]
     return DocOutcome(records=[("docs", record)], record=record, path=path, previous=current, backup=backup,
-                      diff=unified_diff(current or "", pending["text"], pending["path"]),
+                      diff=unified_diff(current or "", pending["text"], shown),
                       new_text=pending["text"], notes=notes)
+
+
+def doc_target(flow: Workflow) -> Path:
+    """The file ``doc update`` proposes for and ``doc accept`` writes: the configured or nearest doc,
+    else ARCHITECTURE.md in the notebook's folder; confined to the server's root_dir when there is one."""
+    path = flow.config.doc_file() or Path(flow.config.start_dir) / "ARCHITECTURE.md"
+    if flow.config.root is not None:
+        from ..safety.paths import confine
+
+        path = confine(path, flow.config.root, what="the architecture doc")
+    return path
 
 
 def write_doc(outcome: DocOutcome) -> None:
     """Write an accepted doc: the backup first, then the new text atomically (temp file + rename)."""
     if outcome.previous is not None and outcome.backup is not None:
         outcome.backup.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(outcome.backup, outcome.previous)
-    _atomic_write(outcome.path, outcome.new_text)
+        write_atomic(outcome.backup, outcome.previous)
+    write_atomic(outcome.path, outcome.new_text)
 
 
 def unified_diff(old: str, new: str, name: str) -> str:
@@ -190,35 +210,16 @@ def _read(path: Path) -> str:
 
 
 def _backup_path(path: Path) -> Path:
+    """A fresh name in ``.llmdev/doc-history/`` beside the doc; a ``.llmdev`` symlink leading out
+    of the doc's folder is refused (PathOutsideRoot)."""
     from ..notebook.records import now
+    from ..safety.paths import confine
 
     stamp = now().replace(":", "").replace("-", "")
-    folder = path.parent / BACKUP_DIR
+    folder = confine(path.parent / BACKUP_DIR, path.parent, what="the doc backup folder")
     candidate = folder / f"{path.stem}.{stamp}{path.suffix}"
     number = 2
     while candidate.exists():
         candidate = folder / f"{path.stem}.{stamp}-{number}{path.suffix}"
         number += 1
     return candidate
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    target = Path(os.path.realpath(path))
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        if target.exists():
-            mode = target.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise

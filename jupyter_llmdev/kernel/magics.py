@@ -73,6 +73,15 @@ class LLMMagics(Magics):
 
         print(format_config_table(self.resolved_config()))
 
+    def _cmd_trust(self, command: Command) -> None:
+        import getpass
+
+        from ..config.trust import trust_project
+
+        path = self.notebook_path()
+        start = Path(path).parent if path else Path.cwd()
+        print(trust_project(start, user=getpass.getuser(), revoke_it=bool(command.flags.get("revoke"))).report())
+
     def _cmd_ask(self, command: Command) -> None:
         from ..context import interpolate
         from ..engine.ask import AskRequest
@@ -249,7 +258,14 @@ class LLMMagics(Magics):
 
         path = self.notebook_path()
         start = Path(path).parent if path else Path.cwd()
-        return load_config(start_dir=start, traitlets_config=self.shell.config)
+        config = load_config(start_dir=start, traitlets_config=self.shell.config)
+        if config.untrusted is not None:
+            import sys
+
+            from ..safety.terminal import printable
+
+            print(f"[llm] {printable(config.untrusted.message('`%llm trust`'))}", file=sys.stderr)
+        return config
 
     def _engine_for(self) -> Any:
         from ..engine.ask import Engine

@@ -25,6 +25,7 @@ class InfoHandler(APIHandler):
     @tornado.web.authenticated
     @authorized
     def get(self) -> None:
-        """The info as JSON; a configuration problem is reported in ``config_error``."""
+        """The info as JSON (``?path=NOTEBOOK``: as seen from that notebook's folder); a
+        configuration problem is reported in ``config_error``."""
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(self.runner.info()))
+        self.finish(json.dumps(self.runner.info(self.get_argument("path", None) or None)))

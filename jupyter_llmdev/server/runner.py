@@ -47,10 +47,39 @@ class ChatRunner:
             start_dir=notebook_dir or self.root_dir,
             traitlets_config=self.traitlets_config,
             environ=self._environ,
+            root=self.root_dir,
         )
 
-    def info(self) -> dict[str, Any]:
-        """Versions and role -> ``provider:model`` (keys and base URLs are never included)."""
+    def untrusted(self, notebook_dir: Path | None = None) -> dict[str, Any] | None:
+        """What the project settings around ``notebook_dir`` lost for want of trust, for the panel."""
+        from ..errors import LLMDevError
+
+        try:
+            decision = self.config(notebook_dir).untrusted
+        except LLMDevError:
+            return None
+        if decision is None:
+            return None
+        settings_file = self._shown(decision.pyproject)
+        return {
+            "settings_file": settings_file,
+            "ignored": list(decision.ignored),
+            "message": decision.message("the Trust button (or `/trust`)").replace(
+                str(decision.pyproject), settings_file
+            ),
+        }
+
+    def _shown(self, path: Path) -> str:
+        """``path`` relative to the server root when inside it (the browser never needs more)."""
+        try:
+            return str(Path(path).resolve().relative_to(self.root_dir))
+        except ValueError:
+            return Path(path).name
+
+    def info(self, notebook: str | None = None) -> dict[str, Any]:
+        """Versions and role -> ``provider:model`` (keys and base URLs are never included), as
+        seen from ``notebook`` (a path relative to the root) when given; ``untrusted`` says which
+        project settings are ignored until the user trusts the project."""
         from ..errors import LLMDevError
 
         data: dict[str, Any] = {
@@ -61,9 +90,13 @@ class ChatRunner:
             "reviewers": [],
             "models": [],
             "config_error": None,
+            "untrusted": None,
         }
         try:
-            config = self.config()
+            path = self._notebook_file(notebook) if notebook else None
+            folder = path.parent if path else None
+            config = self.config(folder)
+            data["untrusted"] = self.untrusted(folder)
             for role in ("ask", "architect", "developer"):
                 endpoint = config.endpoint(role)
                 data["roles"][role] = {
@@ -71,7 +104,7 @@ class ChatRunner:
                     "key_set": config.has_api_key(endpoint),
                 }
             data["reviewers"] = [e.describe() for e in config.reviewer_endpoints()]
-        except LLMDevError as error:
+        except (LLMDevError, WireError) as error:
             data["config_error"] = str(error)
             return data
         models = [entry["model"] for entry in data["roles"].values()] + data["reviewers"]
@@ -107,6 +140,8 @@ class ChatRunner:
                 answer = usage().replace("%llm ", "/")
             elif command.name == "config":
                 answer = self._config_text(message)
+            elif command.name == "trust":
+                answer = self._trust(message, command)
             elif command.name == "export":
                 answer = await self._export(message, command)
             else:
@@ -187,6 +222,19 @@ class ChatRunner:
 
         notebook = self._notebook_file((message.get("snapshot") or {}).get("path"))
         return format_config_table(self.config(notebook.parent if notebook else None))
+
+    def _trust(self, message: dict[str, Any], command: Any) -> str:
+        """``/trust``: the user (who holds the server token) trusts the notebook's project."""
+        from ..config.trust import trust_project
+        from ..engine.workflow import local_user
+
+        notebook = self._notebook_file((message.get("snapshot") or {}).get("path"))
+        folder = notebook.parent if notebook else self.root_dir
+        result = trust_project(folder, user=local_user(), revoke_it=bool(command.flags.get("revoke")))
+        report = result.report()
+        if result.pyproject is not None:
+            report = report.replace(str(result.pyproject), self._shown(result.pyproject))
+        return report
 
     async def _export(self, message: dict[str, Any], command: Any) -> str:
         """Export the saved notebook's ``#| export`` cells (in a worker thread); the report text."""
