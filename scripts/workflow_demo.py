@@ -174,7 +174,12 @@ def main() -> int:
                 del os.environ[name]
             os.environ.update({"OPENAI_BASE_URL": main_server.base_url, "OPENAI_API_KEY": "sk-demo",
                                "JPY_SESSION_NAME": str(notebook), "IPYTHONDIR": str(Path(folder) / "ipython"),
-                               "USER": "demo", "LOGNAME": "demo"})
+                               "USER": "demo", "LOGNAME": "demo",
+                               "JUPYTER_CONFIG_DIR": str(Path(folder) / "jupyter-config")})
+            # the demo project adds a provider: trusted, as a user would with `llmdev trust examples`
+            from jupyter_llmdev.config.trust import trust_project
+
+            trust_project(work, user="demo")
             nb = nbformat.read(notebook, as_version=4)
             NotebookClient(nb, timeout=120, kernel_name="python3", record_timing=False,
                            resources={"metadata": {"path": str(work)}}).execute()
