@@ -120,13 +120,15 @@ class ResolvedConfig:
     def doc_file(self) -> Path | None:
         """``doc_path``, else the nearest ARCHITECTURE.md from start_dir upwards, else None."""
         from ..context.doc import find_architecture_doc
-        from ..safety.paths import confine
+        from ..safety.paths import confine, is_inside
 
         found = find_architecture_doc(self.start_dir, self.doc_path or None)
         if found is not None and not self.doc_path:
             # a found ARCHITECTURE.md is project content: a symlink out of its folder is refused
             found = confine(found, found.parent, what="the architecture doc (a symlink)")
         if found is not None and self.root is not None:
+            if not self.doc_path and not is_inside(found, self.root):
+                return None  # the nearest doc lies above the server's root: not this project's
             return confine(found, self.root, what="the architecture doc")
         return found
 
