@@ -80,7 +80,9 @@ def test_log_show_diff_revert_round_trip(project: Path, openai_env, capsys) -> N
     diff = capsys.readouterr().out
     assert "-    return list(csv.DictReader(open(path)))" in diff
     assert "+    with open(path) as f:" in diff
-    assert main(["revert", str(path), change_id]) == 0
+    assert main(["revert", str(path), change_id, "--yes"]) == 0
+    shown = capsys.readouterr().out  # the diff of what the revert writes: now -> restored
+    assert "-    with open(path) as f:" in shown and "+    return list(csv.DictReader(open(path)))" in shown
     assert sources(path) == before
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
@@ -101,7 +103,7 @@ def test_revert_refuses_over_a_hand_edit_unless_forced(project: Path, openai_env
     err = capsys.readouterr().err
     assert "edited" in err and "--force" in err and "Traceback" not in err
     assert path.read_bytes() == edited
-    assert main(["revert", str(path), change_id, "--force"]) == 0
+    assert main(["revert", str(path), change_id, "--force", "--yes"]) == 0
     assert sources(path) == CELLS
 
 

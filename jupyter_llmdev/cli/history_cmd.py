@@ -1,4 +1,9 @@
-"""``llmdev log | show | diff | revert``: the change history recorded in a notebook."""
+"""``llmdev log | show | diff | revert``: the change history recorded in a notebook.
+
+A history comes with the notebook, so it is untrusted: everything printed from it is escaped
+(``output.show``, or escaped by ``notebook.history``), and ``revert`` prints the diff of exactly
+what it will write before writing it, then asks (or, off a terminal, wants ``--yes``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .output import use_color
+from ..errors import CommandError
+from .output import confirm, show, use_color
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -30,13 +36,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                 help="colour the diff (default: on a terminal)")
         parser.set_defaults(handler=_show if name == "show" else _diff)
     revert = subparsers.add_parser(
-        "revert", help="restore the exact sources from before a change",
-        description="Apply the inverse of a change, recorded as a new change. Refuses when a cell was "
-        "edited since the change, unless --force (those edits are then lost).",
+        "revert", help="restore the exact sources from before a change (shows the diff first)",
+        description="Apply the inverse of a change, recorded as a new change. The diff of what the revert "
+        "writes (each cell: now -> restored) is printed first; on a terminal you are asked to confirm, "
+        "otherwise nothing is written without --yes. Refuses when a cell was edited since the change, "
+        "unless --force (those edits are then lost).",
     )
     revert.add_argument("notebook", help="the .ipynb file")
     revert.add_argument("change", help="change id or unique prefix")
     revert.add_argument("--force", action="store_true", help="revert even over later edits")
+    revert.add_argument("--yes", "-y", action="store_true",
+                        help="write without asking (read the diff it prints; needed when stdin is not a terminal)")
     revert.set_defaults(handler=_revert)
 
 
@@ -47,15 +57,16 @@ def _log(args: argparse.Namespace) -> int:
     path = Path(args.notebook)
     nb = read_notebook(path)
     if args.usage:
-        from ..config import load_config
         from ..engine.ledger import format_usage, usage_rows
         from ..notebook.metadata import read_section
 
-        prices = load_config(start_dir=path.resolve().parent).prices
-        print("\n".join(format_usage(usage_rows(read_section(nb, path=args.notebook)), prices)))
+        from .config_load import cli_config
+
+        prices = cli_config(path).prices
+        show("\n".join(format_usage(usage_rows(read_section(nb, path=args.notebook)), prices)))
         return 0
     lines = log_lines(nb)
-    print("\n".join(lines) if lines else f"No changes recorded in {args.notebook} yet.")
+    show("\n".join(lines) if lines else f"No changes recorded in {args.notebook} yet.")
     return 0
 
 
@@ -63,7 +74,7 @@ def _show(args: argparse.Namespace) -> int:
     from ..notebook.history import show_change
     from ..notebook.io import read_notebook
 
-    print(show_change(read_notebook(Path(args.notebook)), args.change))
+    show(show_change(read_notebook(Path(args.notebook)), args.change))
     return 0
 
 
@@ -72,18 +83,33 @@ def _diff(args: argparse.Namespace) -> int:
     from ..notebook.io import read_notebook
 
     color = use_color() if args.color == "auto" else args.color == "always"
-    print(diff_change(read_notebook(Path(args.notebook)), args.change, color=color))
+    print(diff_change(read_notebook(Path(args.notebook)), args.change, color=color, display=True))
     return 0
 
 
 def _revert(args: argparse.Namespace) -> int:
+    from ..notebook.apply import apply_changeset
+    from ..notebook.history import diff_changeset
     from ..notebook.io import read_notebook, write_notebook
-    from ..notebook.revert import revert_change
+    from ..notebook.revert import plan_revert
 
     path = Path(args.notebook)
     nb = read_notebook(path)
-    inverse = revert_change(nb, args.change, force=args.force)
+    inverse = plan_revert(nb, args.change, force=args.force)
+    title = f"revert {inverse.reverts}: writes {len(inverse.edits)} edit(s) to {path} (- now, + after the revert)"
+    print(diff_changeset(inverse, color=use_color(), display=True, title=title))
+    if not args.yes:
+        answer = confirm(f"Write this revert to {path}? [y/N]")
+        if answer is None:
+            raise CommandError(
+                "Not reverted: nothing was written, because stdin is not a terminal to confirm the diff above.",
+                hint=f"Read the diff, then run: llmdev revert {path} {args.change} --yes",
+            )
+        if not answer:
+            show(f"Not reverted: nothing was written to {path}.", file=sys.stderr)
+            return 0
+    apply_changeset(nb, inverse)  # exactly the edits shown; refuses if a cell changed meanwhile
     write_notebook(path, nb)
-    print(f"reverted {inverse.reverts} as change {inverse.id} ({len(inverse.edits)} edit(s)) in {path}",
-          file=sys.stderr)
+    show(f"reverted {inverse.reverts} as change {inverse.id} ({len(inverse.edits)} edit(s)) in {path}",
+         file=sys.stderr)
     return 0

@@ -70,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("llmdev: stopped; nothing was written.", file=sys.stderr)
         return EXIT_CODES["cancelled"]
     except LLMDevError as error:
-        print(f"llmdev: {error}", file=sys.stderr)
+        from ..safety.terminal import printable  # messages quote notebooks and providers
+
+        print(f"llmdev: {printable(str(error))}", file=sys.stderr)
         return _exit_code(error)
 
 

@@ -72,7 +72,7 @@ def save(path: Path, nb: Any, updates: list[Any], changeset: Any = None, *, dry_
         if changeset is not None:
             from ..notebook.history import diff_change
 
-            print(diff_change(target, changeset.id, color=use_color()))
+            print(diff_change(target, changeset.id, color=use_color(), display=True))
         print("[llm] dry run: nothing written.", file=sys.stderr)
         return False
     write_notebook(path, nb)

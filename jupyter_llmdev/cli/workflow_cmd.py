@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import CommandError
 from .notebook_file import check_cell, open_notebook, save, streamed
+from .output import show
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -108,7 +109,7 @@ def _flow(path: Path) -> Any:
 
 def _notes(notes: list[str]) -> None:
     for note in notes:
-        print(f"[llm] {note}", file=sys.stderr)
+        show(f"[llm] {note}", file=sys.stderr)
 
 
 def _modularize(args: argparse.Namespace) -> int:
@@ -129,7 +130,7 @@ def _plan(args: argparse.Namespace) -> int:
         if plan is None:
             print(f"No plan in {path} yet. Start one with `llmdev plan {path} PROMPT`.")
         else:
-            print(f"Plan {plan['id']} ({plan['status']})\n\n{plan['text']}")
+            show(f"Plan {plan['id']} ({plan['status']})\n\n{plan['text']}")
         return 0
     check_cell(snapshot, args.after, path)
     flow = _flow(path)
@@ -206,7 +207,7 @@ def _review(args: argparse.Namespace) -> int:
     print(f"[llm] {len(step.calls)} reviewer(s) at once: {names}", file=sys.stderr)
     outcome = streamed(lambda sink: flow.run(step, sink), show_text=False)
     save(path, nb, outcome.records)
-    print(review_text(outcome.review))
+    show(review_text(outcome.review))
     _notes(outcome.notes)
     return 0
 
@@ -224,7 +225,7 @@ def _doc(args: argparse.Namespace) -> int:
             print(f"No architecture doc found (looked for {doc.shown_path}); "
                   f"`llmdev doc {path} update TEXT` asks the architect for one.")
         else:
-            print(doc.text, end="" if doc.text.endswith("\n") else "\n")
+            show(doc.text, end="" if doc.text.endswith("\n") else "\n")
         if doc.pending:
             _notes([f"pending proposal {doc.pending['id']}: `llmdev doc {path} accept` writes it."])
         return 0
@@ -233,9 +234,9 @@ def _doc(args: argparse.Namespace) -> int:
         outcome = streamed(lambda sink: flow.run(step, sink), show_text=False)
         save(path, nb, outcome.records)
         if outcome.record["summary"]:
-            print(outcome.record["summary"])
+            show(outcome.record["summary"])
         if outcome.diff:
-            print(outcome.diff)
+            show(outcome.diff)
         _notes(outcome.notes)
         return 0
     from ..engine.doc import write_doc

@@ -1,14 +1,21 @@
-"""The recorded change history of a notebook: find, list, describe and diff changes."""
+"""The recorded change history of a notebook: find, list, describe and diff changes.
+
+Everything in a history is untrusted (a downloaded notebook's metadata, model text): what
+``log_lines`` and ``show_change`` return, and a diff made for display, has its control
+characters escaped (:func:`~jupyter_llmdev.safety.terminal.printable`), so it can go to a
+terminal or a notebook output as it is. A plain ``diff_change`` is what the models are sent.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..errors import ChangeNotFound
+from ..safety.terminal import printable
 from .changeset import ChangeSet, Edit
 from .metadata import read_section
 
-__all__ = ["diff_change", "find_change", "latest_change", "log_lines", "show_change"]
+__all__ = ["diff_change", "diff_changeset", "find_change", "latest_change", "log_lines", "show_change"]
 
 #: characters of the prompt's first line shown by ``log``
 PROMPT_CHARS = 60
@@ -64,7 +71,8 @@ def latest_change(nb: Any, *, status: str | None = "applied") -> ChangeSet | Non
 def log_lines(nb: Any) -> list[str]:
     """One line per recorded change, oldest first, each starting with the change id.
 
-    ``<id>  <time>  <role>/<model>  <status>  <n> edits  <prompt's first line, trimmed>``
+    ``<id>  <time>  <role>/<model>  <status>  <n> edits  <prompt's first line, trimmed>``,
+    control characters escaped.
     """
     lines = []
     for record in _section(nb)["changes"]:
@@ -72,14 +80,16 @@ def log_lines(nb: Any) -> list[str]:
         edits = f"{count} edit" if count == 1 else f"{count} edits"
         who = f"{record['role']}/{record['model'] or '-'}"
         lines.append(
-            f"{record['id']}  {record['time']}  {who}  {record['status']:<8}  {edits}  "
-            f"{_first_line(record['prompt'], PROMPT_CHARS)}".rstrip()
+            _shown(
+                f"{record['id']}  {record['time']}  {who}  {record['status']:<8}  {edits}  "
+                f"{_first_line(record['prompt'], PROMPT_CHARS)}".rstrip()
+            )
         )
     return lines
 
 
 def show_change(nb: Any, change_id: str) -> str:
-    """A readable multi-line description of one change: who, why, cost and each edit."""
+    """A readable multi-line description of one change: who, why, cost and each edit (escaped)."""
     section = _section(nb)
     change = find_change(section, change_id)
     by = change.role + (f" / {change.model}" if change.model else "")
@@ -101,30 +111,41 @@ def show_change(nb: Any, change_id: str) -> str:
             rows.append((label, value))
     usage = ", ".join(f"{name} {value}" for name, value in change.usage.items())
     rows.append(("usage", usage or "not recorded"))
-    lines = [f"{label + ':':<13}{value}" for label, value in rows]
+    lines = [f"{label + ':':<13}{_shown(str(value))}" for label, value in rows]
     lines.append("prompt:")
-    lines.extend(f"    {line}" for line in (change.prompt or "(none)").splitlines() or [""])
+    lines.extend(f"    {_shown(line)}" for line in _source_lines(change.prompt or "(none)", True) or [""])
     lines.append(f"edits ({len(change.edits)}):")
     lines.extend(f"    {_describe(edit)}" for edit in change.edits)
     return "\n".join(lines)
 
 
-def diff_change(nb: Any, change_id: str, color: bool = False) -> str:
-    """A unified diff of each cell the change edited, ANSI-coloured when ``color``."""
+def diff_change(nb: Any, change_id: str, color: bool = False, *, display: bool = False) -> str:
+    """A unified diff of each cell the change edited, ANSI-coloured when ``color``.
+
+    With ``display`` (implied by ``color``) control characters are escaped, for a terminal or a
+    notebook output; without, the text is exact, for a model's prompt.
+    """
+    change = find_change(_section(nb), change_id)
+    return diff_changeset(change, color=color, display=display)
+
+
+def diff_changeset(
+    change: ChangeSet, *, color: bool = False, display: bool = False, title: str | None = None
+) -> str:
+    """The diff of ``change`` (recorded or not, e.g. a revert about to be written), see :func:`diff_change`.
+
+    ``title`` replaces the first line (``change ID  ROLE/MODEL  PROMPT``). Cells brought back with
+    their own metadata (a deleted cell restored) say which metadata keys come back.
+    """
     import difflib
 
-    change = find_change(_section(nb), change_id)
-    out = [
-        (
-            "header",
-            f"change {change.id}  {change.role}/{change.model or '-'}  "
-            f"{_first_line(change.prompt, PROMPT_CHARS)}".rstrip(),
-        )
-    ]
+    display = display or color
+    head = f"change {change.id}  {change.role}/{change.model or '-'}  {_first_line(change.prompt, PROMPT_CHARS)}"
+    out = [("header", title if title is not None else head.rstrip())]
     for edit in change.edits:
         out.append(("header", _describe(edit)))
-        before = edit.before.source.splitlines() if edit.before else []
-        after = edit.after.source.splitlines() if edit.after else []
+        before = _source_lines(edit.before.source, display) if edit.before else []
+        after = _source_lines(edit.after.source, display) if edit.after else []
         old = f"{edit.cell_id} ({edit.before.cell_type})" if edit.before else "(no cell)"
         new = f"{edit.cell_id} ({edit.after.cell_type})" if edit.after else "(no cell)"
         diff = list(difflib.unified_diff(before, after, f"a/{old}", f"b/{new}", lineterm=""))
@@ -137,8 +158,12 @@ def diff_change(nb: Any, change_id: str, color: bool = False) -> str:
                 out.append(("hunk", line))
             else:
                 out.append((line[:1] if line[:1] in "+-" else "", line))
+        if edit.after is not None and edit.after.metadata:
+            out.append(("", f"(cell metadata comes back too: {', '.join(sorted(edit.after.metadata))})"))
     if not change.edits:
         out.append(("", "(no edits)"))
+    if display:
+        out = [(kind, printable(text, keep_newlines=False)) for kind, text in out]
     if not color:
         return "\n".join(text for _, text in out)
     return "\n".join(f"{_COLORS[kind]}{text}{_RESET}" if kind else text for kind, text in out)
@@ -178,6 +203,19 @@ def _describe(edit: Edit) -> str:
         size = _lines(edit.before.source)
         return f"delete   {edit.cell_id}  {edit.before.cell_type}, {size}, {where}"
     return f"{edit.op:<8} {edit.cell_id}"
+
+
+def _source_lines(source: str, display: bool) -> list[str]:
+    """The lines of a cell: for display split on newlines only (a CR stays visible, escaped)."""
+    if not display:
+        return source.splitlines()
+    lines = source.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _shown(text: str) -> str:
+    """One line of untrusted text, safe for a terminal."""
+    return printable(text, keep_newlines=False)
 
 
 def _lines(source: str) -> str:
