@@ -3,6 +3,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { PROTOCOL_VERSION } from '../wire.js';
+import type { Untrusted } from './trust.js';
 
 /** What the server extension reports (never keys or URLs). */
 export interface ServerInfo {
@@ -13,6 +14,8 @@ export interface ServerInfo {
   reviewers: string[];
   models: string[];
   config_error: string | null;
+  /** project settings ignored until the user trusts the notebook's project */
+  untrusted: Untrusted | null;
 }
 
 /** The info, or the problem to show in the panel (1-3 lines saying what to do). */
@@ -26,11 +29,17 @@ export const NOT_ENABLED =
 
 /** Ask the server extension for its info. */
 export async function fetchInfo(
+  notebookPath: string | null = null,
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<InfoResult> {
   let response: Response;
+  const query = notebookPath ? URLExt.objectToQueryString({ path: notebookPath }) : '';
   try {
-    response = await ServerConnection.makeRequest(URLExt.join(settings.baseUrl, 'jupyter-llmdev', 'info'), {}, settings);
+    response = await ServerConnection.makeRequest(
+      URLExt.join(settings.baseUrl, 'jupyter-llmdev', 'info') + query,
+      {},
+      settings
+    );
   } catch {
     return { info: null, problem: 'The Jupyter server does not answer; check that it is still running.' };
   }
