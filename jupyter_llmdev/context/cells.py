@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
+from pathlib import Path, PurePath
 
 from ..notebook.snapshot import CellSnapshot, NotebookSnapshot
 
-__all__ = ["CellSelection", "NotebookView", "is_llm_magic", "render_cell"]
+__all__ = ["CellSelection", "NotebookView", "is_llm_magic", "render_cell", "shown_notebook_path"]
 
 # A ``%llm`` / ``%%llm`` line: the cell is a request; its output is the streamed reply, whose cells
 # are already in the notebook, so the output is left out (the request itself stays).
@@ -23,6 +25,29 @@ _MIN_CELL_CHARS = 40
 def is_llm_magic(source: str) -> bool:
     """Whether ``source`` has a ``%llm`` or ``%%llm`` line (the cell is a request to the model)."""
     return "llm" in source and _LLM_MAGIC.search(source) is not None
+
+
+def shown_notebook_path(path: str | None) -> str | None:
+    """The notebook's path as the model sees it: relative to its project root, never absolute.
+
+    Where the notebook lives on disk (user names, client folders) is none of the provider's
+    business. An absolute path (or one with ``..``) becomes relative to
+    :func:`~jupyter_llmdev.safety.paths.project_root` of the notebook; the server's notebooks
+    lie inside its root folder, so theirs never leaves it either. A path that cannot be made
+    relative (the root is the file system's root) is sent as the file name alone.
+    """
+    if not path:
+        return None
+    given = PurePath(path)
+    if not given.is_absolute() and ".." not in given.parts:
+        return given.as_posix()
+    from ..safety.paths import project_root
+
+    real = Path(os.path.realpath(path))
+    root = project_root(real)
+    if root.parent == root or (root != real and root not in real.parents):
+        return real.name
+    return real.relative_to(root).as_posix()
 
 
 def render_cell(cell: CellSnapshot, position: int, *, target: bool = False) -> str:
@@ -78,6 +103,8 @@ class NotebookView:
         if self.split < len(self.cells) and self.cells[self.split][0] == where:
             self.target = self.split
         self._rendered: dict[int, str] = {}
+        #: the path the model sees (looked up once: finding the project root reads the disk)
+        self._path = shown_notebook_path(snapshot.path)
         count = len(snapshot.cells)
         self._header_reserve = len(self._header(count)) + len(_FOOTER)
 
@@ -133,7 +160,7 @@ class NotebookView:
         return text
 
     def _header(self, shown: int) -> str:
-        path = f' path="{self.snapshot.path}"' if self.snapshot.path else ""
+        path = f' path="{self._path}"' if self._path else ""
         return f'<notebook{path} cells="{len(self.snapshot.cells)}" shown="{shown}">\n'
 
 
