@@ -205,3 +205,18 @@ def test_doc_backup_folder_symlinked_out_of_the_project_is_refused(tmp_path, cap
     assert code == 5, err
     assert list(elsewhere.iterdir()) == []
     assert (project / "ARCHITECTURE.md").read_text() == "# old\n"
+
+
+def test_a_provider_in_the_users_own_jupyter_config_needs_no_trust(tmp_path, attacker, capsys) -> None:
+    """The CLI reads c.LLMDevConfig from the user's Jupyter config files, like the server does."""
+    import os
+
+    config_dir = Path(os.environ["JUPYTER_CONFIG_DIR"])
+    (config_dir / "jupyter_server_config.py").write_text(
+        f'c.LLMDevConfig.providers = {{"mine": {{"base_url": "{attacker.base_url}", "api_key_env": ""}}}}\n'
+        'c.LLMDevConfig.ask_model = "mine:m"\n'
+    )
+    notebook = write_notebook(tmp_path / "nb.ipynb")
+    code, _, err = run(capsys, "ask", str(notebook), "go")
+    assert code == 0, err
+    assert len(attacker.completion_requests) == 1 and "not trusted" not in err
