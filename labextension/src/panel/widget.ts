@@ -24,6 +24,7 @@ import { InfoResult, fetchInfo } from './info.js';
 import { build, button } from './dom.js';
 import { ModelPicker, PanelSettings } from './models.js';
 import { NextStep, nextSteps } from './nextsteps.js';
+import { TrustNotice } from './trust.js';
 
 /** The panel's widget id (also the side bar tab's `data-id`). */
 export const PANEL_ID = 'jupyter-llmdev-panel';
@@ -43,6 +44,7 @@ export class LLMPanel extends Widget {
   private _info: InfoResult | null = null;
   private readonly _ui = build();
   private readonly _models: ModelPicker;
+  private readonly _trust = new TrustNotice(() => void this.send('/trust'));
 
   constructor(
     private readonly tracker: INotebookTracker,
@@ -55,6 +57,7 @@ export class LLMPanel extends Widget {
     this.title.caption = 'jupyter-llmdev: ask a model about the active notebook';
     this.addClass('jp-llmdev-panel');
     this.node.appendChild(this._ui.root);
+    this._ui.root.insertBefore(this._trust.node, this._ui.transcript);
     this._models = new ModelPicker(this._ui.models);
     this._ui.form.addEventListener('submit', event => {
       event.preventDefault();
@@ -72,7 +75,6 @@ export class LLMPanel extends Widget {
     this._ui.discard.addEventListener('click', () => this.discard());
     tracker.currentChanged.connect(this._onCurrentChanged, this);
     this._bind(tracker.currentWidget);
-    void this.refreshInfo();
   }
 
   /** The model picker (its choices are saved in the settings by the plugin). */
@@ -82,8 +84,9 @@ export class LLMPanel extends Widget {
 
   /** Ask the server extension what it serves; problems are shown at the top of the panel. */
   async refreshInfo(): Promise<void> {
-    this._info = await fetchInfo();
+    this._info = await fetchInfo(this._notebook?.context.path ?? null);
     this._show(this._ui.problem, this._info.problem);
+    this._trust.update(this._info.info?.untrusted);
     this._models.update(this._info.info, this.settings().models);
   }
 
@@ -213,6 +216,7 @@ export class LLMPanel extends Widget {
     this._unbindHistory = null;
     this._notebook = notebook;
     this._ui.notebook.textContent = notebook ? notebook.context.path : 'No notebook is active.';
+    void this.refreshInfo(); // the project (and its trust) may differ per notebook
     const shared = notebook?.content.model?.sharedModel;
     if (shared) {
       const refresh = (): void => this._renderHistory();
@@ -282,6 +286,9 @@ export class LLMPanel extends Widget {
         reply.textContent = message.text;
       }
       const records = message.records.map(({ kind, record }) => ({ kind, record }));
+      if (message.command === 'trust') {
+        void this.refreshInfo();
+      }
       if (message.changeset) {
         this._setProposal({ notebook, changeset: message.changeset, records });
         if (!this.settings().previewBeforeInsert) {
