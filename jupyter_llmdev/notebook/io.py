@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotebookError, NotebookReadError
+from ..safety.nesting import MAX_DEPTH, json_text_too_deep
 
 __all__ = ["notebook_text", "read_notebook", "write_notebook"]
 
@@ -22,7 +23,9 @@ def read_notebook(path: str | os.PathLike[str]) -> Any:
     Older v4 files are upgraded in memory to 4.5 (cells get ids; ChangeSets need them) and v3
     files are converted; the file itself is not touched. Raises :class:`NotebookReadError`,
     naming the path, for a missing or unreadable file, a file that is not JSON, not a
-    notebook, or not a valid one.
+    notebook, or not a valid one, and for JSON nested deeper than
+    :data:`~jupyter_llmdev.safety.nesting.MAX_DEPTH` levels (the decoder and nbformat recurse
+    per level; such a file is an attack or an accident, never a real notebook).
     """
     path = Path(path)
     try:
@@ -35,9 +38,15 @@ def read_notebook(path: str | os.PathLike[str]) -> Any:
         raise NotebookReadError(f"Cannot read {path}: {error.strerror or error}.") from None
     try:
         text = raw.decode("utf-8")
-        data = json.loads(text)
     except UnicodeDecodeError:
         raise NotebookReadError(f"{path} is not a notebook: it is not UTF-8 text.") from None
+    if json_text_too_deep(text, MAX_DEPTH):
+        raise NotebookReadError(
+            f"{path} is not read: its JSON is nested deeper than {MAX_DEPTH} levels. Nothing was changed.",
+            hint="Real notebooks nest far less; restore it from version control if it was damaged.",
+        )
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise NotebookReadError(
             f"{path} is not a notebook: it is not valid JSON "

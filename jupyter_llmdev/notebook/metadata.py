@@ -11,6 +11,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import MetadataError, MetadataVersionError
+from ..safety.nesting import MAX_DEPTH, too_deep
 
 __all__ = [
     "MIN_READABLE_VERSION",
@@ -228,7 +229,14 @@ def _kind(value: Any) -> str:
 
 
 def _plain(value: Any, where: str) -> Any:
-    """A deep copy made of plain dicts and lists (and a check that it is JSON)."""
+    """A deep copy made of plain dicts and lists (and a check that it is JSON).
+
+    The section may come from the panel or a kernel rather than a file read through
+    :func:`~jupyter_llmdev.notebook.io.read_notebook`, so its depth is checked first, without
+    recursion: ``json.dumps``, ``deepcopy`` and the validators recurse per level.
+    """
+    if too_deep(value, MAX_DEPTH):
+        raise _corrupt(where, f"it is nested deeper than {MAX_DEPTH} levels")
     try:
         return json.loads(json.dumps(value))
     except (TypeError, ValueError) as error:
