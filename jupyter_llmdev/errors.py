@@ -20,6 +20,7 @@ message of one to three lines that says what happened and what to do. Front ends
     │   ├── ServerUnreachable       connection refused, DNS, TLS
     │   ├── LLMTimeout              no first token / no reply in time
     │   ├── IncompleteReply         stream cut, malformed or empty; keeps the partial text
+    │   ├── NoCells                 a reply that had to hold cells holds none
     │   └── Cancelled               the user stopped the request (Ctrl-C, Stop)
     └── NotebookError               the notebook or its history
         ├── NotebookReadError       file missing, not JSON, not a notebook
@@ -57,6 +58,7 @@ __all__ = [
     "MetadataVersionError",
     "ModelNotFound",
     "NotebookError",
+    "NoCells",
     "NotebookReadError",
     "PathOutsideRoot",
     "RateLimited",
@@ -181,6 +183,13 @@ class IncompleteReply(LLMError):
     """Raised when a stream is cut, malformed or ends with no content; nothing is applied."""
 
     code = "incomplete"
+
+
+class NoCells(LLMError):
+    """Raised when a reply that had to hold cells (``build``, ``fix``, ``ask`` on a file, a
+    ``--replace``) holds none, or none of the replaced cell's type; nothing is changed."""
+
+    code = "no_cells"
 
 
 class Cancelled(LLMError):

@@ -73,24 +73,33 @@ def test_no_after_id_appends_at_the_end() -> None:
     assert [cell.source for cell in nb.cells] == ["x = 1"]
 
 
-def test_replace_id_replaces_with_the_first_and_inserts_the_rest_after_it() -> None:
+def test_replace_id_replaces_with_the_first_cell_of_its_type_and_inserts_the_rest_after_it() -> None:
     nb = make_nb()
-    edits = plan_edits(snap(nb), [P1, P2, P3], after_id="a", replace_id="b")
-    assert edits[0].op == "replace" and edits[0].cell_id == "b"
-    assert edits[0].before == CellState("markdown", "# Title")
-    assert edits[0].after == CellState("code", "x = 1")
-    assert shape(edits[1:]) == [
-        ("insert", "b", "Some notes"),
+    edits = plan_edits(snap(nb), [P1, P2, P3], after_id="a", replace_id="c")
+    assert shape(edits) == [
+        ("replace", None, "x = 1"),
+        ("insert", "c", "Some notes"),
         ("insert", edits[1].cell_id, "y = x + 1"),
     ]
+    assert edits[0].cell_id == "c" and edits[0].before == CellState("code", "print(1)")
     apply_changeset(nb, ChangeSet(edits, role="ask"))
-    assert [(cell.id == "b", cell.source) for cell in nb.cells] == [
-        (False, "import os"),
-        (True, "x = 1"),
-        (False, "Some notes"),
-        (False, "y = x + 1"),
-        (False, "print(1)"),
-    ]
+    assert [(cell.id, cell.cell_type) for cell in nb.cells][2:] == [
+        ("c", "code"), (edits[1].cell_id, "markdown"), (edits[2].cell_id, "code")]
+
+
+def test_prose_never_replaces_code_and_a_markdown_cell_stays_markdown() -> None:
+    """The reply's first cell is prose: the code cell is replaced by the first *code* cell."""
+    edits = plan_edits(snap(make_nb()), [P2, P1], after_id=None, replace_id="c")
+    assert [(e.op, e.after.cell_type) for e in edits] == [("insert", "markdown"), ("replace", "code")]
+    assert edits[1].cell_id == "c"
+    edits = plan_edits(snap(make_nb()), [P1, P2], after_id=None, replace_id="b")
+    assert [(e.op, e.cell_id == "b", e.after.cell_type) for e in edits] == [
+        ("insert", False, "code"), ("replace", True, "markdown")]
+
+
+def test_replace_with_no_cell_of_the_type_changes_nothing() -> None:
+    with pytest.raises(ApplyError, match="no code cell to put in place of cell c"):
+        plan_edits(snap(make_nb()), [P2], after_id=None, replace_id="c")
 
 
 def test_proposed_replaces_of_a_known_cell_replaces_it_without_moving_the_chain() -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import CommandError
+from ..errors import CommandError, NoCells
 from .notebook_file import check_cell, open_notebook, save, streamed
 
 
@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
                          model=args.model)
     result = streamed(lambda sink: Engine(config).ask(request, sink))
     if result.changeset is None:
-        print("[llm] the reply holds no cells; the notebook is unchanged.", file=sys.stderr)
-        return 0
+        raise NoCells("The reply holds no cells; the notebook is unchanged.",
+                      hint="Read the answer above; ask again saying which cells you want.", partial=result.text)
     if save(path, nb, [], result.changeset, dry_run=args.dry_run):
         print(f"[llm] change {result.changeset.id}: {len(result.changeset.edits)} edit(s) written to {path}",
               file=sys.stderr)

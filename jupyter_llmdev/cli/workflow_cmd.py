@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import CommandError
+from ..errors import CommandError, NoCells
 from .notebook_file import check_cell, open_notebook, save, streamed
 from .output import show
 
@@ -187,9 +187,9 @@ def _fix(args: argparse.Namespace) -> int:
 def _write_change(path: Path, nb: Any, flow: Any, step: Any, *, dry_run: bool) -> int:
     outcome = streamed(lambda sink: flow.run(step, sink))
     if outcome.changeset is None:
-        _notes(["the reply holds no cells (only fenced blocks become cells); the notebook is unchanged.",
-                *outcome.notes])
-        return 0
+        _notes(outcome.notes)
+        raise NoCells("The reply holds no cells (only fenced code blocks become cells); the notebook is unchanged.",
+                      hint="Read the developer's answer above; run the command again, or refine the plan.")
     if save(path, nb, outcome.records, outcome.changeset, dry_run=dry_run):
         _notes([f"change {outcome.changeset.id}: {len(outcome.changeset.edits)} edit(s) written to {path}",
                 *outcome.notes])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import NoCells
 from ..llm.types import Endpoint, Finished, Status, Usage
 from ..notebook.changeset import ChangeSet, ProposedCell
 from ..notebook.snapshot import NotebookSnapshot
@@ -105,8 +106,15 @@ class Engine:
         from ..notebook.placement import plan_edits
         from ..replies import ReplyParser
 
-        parser = ReplyParser(prose_as_markdown=self.config.prose_as_markdown)
+        # replacing a cell: the model's words are shown, not made into cells next to it
+        parser = ReplyParser(prose_as_markdown=self.config.prose_as_markdown and not request.replace_id)
         proposed = parser.feed(finished.text) + parser.finish()
+        if request.replace_id is not None:
+            kind = next((c.cell_type for c in request.snapshot.cells if c.id == request.replace_id), None)
+            if kind is not None and not any(cell.cell_type == kind for cell in proposed):
+                raise NoCells(f"The reply holds no {kind} cell to put in place of cell {request.replace_id}; "
+                              "nothing was changed.", hint="Read the answer above; ask again and say what the new "
+                              f"{kind} should be, or ask without --replace.", partial=finished.text)
         changeset = None
         if proposed:
             edits = plan_edits(
