@@ -89,6 +89,9 @@ def test_revert_from_history_restores_the_exact_sources(lab, llm, page) -> None:
     wait_cell_count(page, 4)
     history = panel.locator(".jp-llmdev-history")
     history.get_by_role("button", name="Revert").click()
+    confirm = panel.locator(".jp-llmdev-revert-confirm")  # the diff of what the revert writes, first
+    assert "+ r = 2" in confirm.inner_text()
+    confirm.get_by_role("button", name="Revert").click()
     wait_cell_count(page, 3)
     panel.locator(".jp-llmdev-note", has_text="Reverted change").wait_for()
     history.locator(".jp-llmdev-status-reverted").wait_for()

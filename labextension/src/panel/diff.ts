@@ -1,4 +1,7 @@
-/** The diff preview of a proposed ChangeSet: what each edit would do, line by line. */
+/**
+ * The diff preview of a ChangeSet before it is written: a model's proposal (Insert/Discard) or a
+ * revert (Revert/Cancel). What it shows is exactly what would be written, line by line.
+ */
 import { ChangeSet, Edit } from '../applier/index.js';
 
 /** One line of a diff: kept (' '), removed ('-') or added ('+'). */
@@ -40,11 +43,18 @@ export function lineDiff(before: string, after: string): DiffLine[] {
   return lines;
 }
 
-/** The preview of `changeset`; `currentSource` gives a cell's source now (for `before: null`). */
-export function renderPreview(changeset: ChangeSet, currentSource: (cellId: string) => string | null): HTMLElement {
+/**
+ * The preview of `changeset`; `currentSource` gives a cell's source now (for `before: null`);
+ * `label` names it for assistive technology.
+ */
+export function renderPreview(
+  changeset: ChangeSet,
+  currentSource: (cellId: string) => string | null,
+  label = 'Proposed change'
+): HTMLElement {
   const root = document.createElement('div');
   root.className = 'jp-llmdev-preview';
-  root.setAttribute('aria-label', 'Proposed change');
+  root.setAttribute('aria-label', label);
   for (const edit of changeset.edits) {
     root.appendChild(renderEdit(edit, currentSource));
   }
@@ -75,5 +85,13 @@ function renderEdit(edit: Edit, currentSource: (cellId: string) => string | null
     pre.appendChild(row);
   }
   block.appendChild(pre);
+  const metadata = edit.after?.metadata ? Object.keys(edit.after.metadata) : [];
+  if (metadata.length) {
+    // a deleted cell comes back with its own metadata (tags, ...): say so, it is not in the diff
+    const note = document.createElement('div');
+    note.className = 'jp-llmdev-edit-metadata';
+    note.textContent = `Cell metadata comes back too: ${metadata.sort().join(', ')}`;
+    block.appendChild(note);
+  }
   return block;
 }

@@ -1,8 +1,115 @@
-/** The History section: the notebook's recorded changes, newest first, each with "Revert". */
-import { ChangeSet, LLMDevError, readSection } from '../applier/index.js';
+/**
+ * The History section: the notebook's recorded changes, newest first, each with "Revert", and
+ * the confirmation a revert needs: the diff of exactly what it will write, then Revert / Cancel.
+ * A history comes with the notebook (it may be crafted), so a revert never writes code the user
+ * has not been shown.
+ */
+import type { ISharedNotebook } from '@jupyter/ydoc';
 
-/** Called when the user clicks "Revert" (or "Revert anyway") on a change. */
+import {
+  ChangeSet,
+  LLMDevError,
+  RevertConflict,
+  SharedNotebookDoc,
+  applyChangeSet,
+  planRevert,
+  readSection
+} from '../applier/index.js';
+import { button } from './dom.js';
+import { renderPreview } from './diff.js';
+
+/** Called when the user clicks "Revert" (or "Revert anyway") on a change: show what it writes. */
 export type RevertHandler = (change: ChangeSet, force: boolean) => void;
+
+/** How the panel shows a revert's outcome. */
+export interface RevertHost {
+  /** the confirmation is shown just before this element (the History list) */
+  readonly anchor: HTMLElement;
+  /** a line in the transcript */
+  note(text: string): void;
+  /** show `error`; `retry` (for a conflict) reverts anyway, after showing that diff too */
+  fail(error: unknown, retry: (() => void) | null): void;
+}
+
+/**
+ * The revert waiting for confirmation (at most one): `show` plans it and shows its diff; only
+ * the confirmation's Revert writes it, exactly as shown (the applier checks every `before`, so
+ * a cell edited in the meantime stops it with an error and nothing is written).
+ */
+export class PendingRevert {
+  private _box: HTMLElement | null = null;
+
+  constructor(private readonly host: RevertHost) {}
+
+  /** Plan the revert of change `id` of `notebook` and show it; false (error shown) if it cannot be. */
+  show(notebook: ISharedNotebook, id: string, force: boolean): boolean {
+    this.close();
+    let inverse: ChangeSet;
+    try {
+      const doc = new SharedNotebookDoc(notebook);
+      inverse = planRevert(doc.cells(), doc.section(), id, { force, role: 'human' });
+    } catch (error) {
+      this.host.fail(error, error instanceof RevertConflict ? () => this.show(notebook, id, true) : null);
+      return false;
+    }
+    const source = (cellId: string): string | null =>
+      notebook.cells.find(cell => cell.getId() === cellId)?.getSource() ?? null;
+    const box = renderRevertConfirm(inverse, source, () => this._write(notebook, inverse), () => {
+      this.close();
+      this.host.note(`Not reverted: change ${inverse.reverts} stays; nothing was written.`);
+    });
+    this._box = box;
+    this.host.anchor.before(box);
+    box.scrollIntoView({ block: 'nearest' });
+    return true;
+  }
+
+  /** Drop the confirmation without writing anything. */
+  close(): void {
+    this._box?.remove();
+    this._box = null;
+  }
+
+  private _write(notebook: ISharedNotebook, inverse: ChangeSet): void {
+    this.close();
+    try {
+      const record = applyChangeSet(new SharedNotebookDoc(notebook), inverse);
+      this.host.note(`Reverted change ${record.reverts} (recorded as change ${record.id}).`);
+    } catch (error) {
+      this.host.fail(error, null);
+    }
+  }
+}
+
+/**
+ * The confirmation of a planned revert (`inverse`, not yet applied): a title, the diff of each
+ * cell (now -> after the revert) and the buttons "Revert" (`onConfirm`) and "Cancel".
+ */
+export function renderRevertConfirm(
+  inverse: ChangeSet,
+  currentSource: (cellId: string) => string | null,
+  onConfirm: () => void,
+  onCancel: () => void
+): HTMLElement {
+  const box = document.createElement('div');
+  box.className = 'jp-llmdev-revert-confirm';
+  box.setAttribute('role', 'group');
+  box.setAttribute('aria-label', `Revert change ${inverse.reverts}`);
+  const title = document.createElement('div');
+  title.className = 'jp-llmdev-revert-title';
+  const count = inverse.edits.length;
+  title.textContent =
+    `Revert change ${inverse.reverts}? It writes ${count} edit${count === 1 ? '' : 's'} ` +
+    '(- now, + after the revert); nothing is written until you click Revert.';
+  const actions = document.createElement('div');
+  actions.className = 'jp-llmdev-actions';
+  actions.append(
+    button('Revert', onConfirm, 'jp-mod-styled jp-mod-warn jp-llmdev-revert-confirm-yes'),
+    button('Cancel', onCancel, 'jp-mod-styled jp-mod-reject')
+  );
+  box.append(title, renderPreview(inverse, currentSource, 'What the revert writes'), actions);
+  return box;
+}
 
 /** Fill `list` with the changes recorded in `rawSection` (metadata.jupyter_llmdev). */
 export function renderHistory(list: HTMLElement, rawSection: unknown, onRevert: RevertHandler): void {

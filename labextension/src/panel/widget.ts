@@ -9,17 +9,15 @@ import {
   ChangeSet,
   LLMDevError,
   RecordUpsert,
-  RevertConflict,
   SharedNotebookDoc,
   applyChangeSet,
-  revertChange,
   storeRecords
 } from '../applier/index.js';
 import { notebookSnapshot } from '../live/snapshot.js';
 import { PROTOCOL_VERSION, ServerMessage } from '../wire.js';
 import { ChatConnection } from './connection.js';
 import { renderPreview } from './diff.js';
-import { renderHistory } from './history.js';
+import { PendingRevert, renderHistory } from './history.js';
 import { InfoResult, fetchInfo } from './info.js';
 import { build, button } from './dom.js';
 import { ModelPicker, PanelSettings } from './models.js';
@@ -174,25 +172,15 @@ export class LLMPanel extends Widget {
     }
   }
 
-  /** Revert a recorded change of the bound notebook, exactly, as a new recorded change. */
+  /**
+   * Show the diff of what reverting a recorded change of the bound notebook writes, with Revert /
+   * Cancel; only Revert writes it (exactly as shown) as a new recorded change.
+   */
   revert(change: ChangeSet, force: boolean): void {
     const notebook = this._notebook;
-    if (!notebook?.content.model) {
-      return;
-    }
-    this._show(this._ui.error, null);
-    try {
-      const record = revertChange(new SharedNotebookDoc(notebook.content.model.sharedModel), change.id, {
-        force,
-        role: 'human'
-      });
-      this._note(`Reverted change ${change.id} (recorded as change ${record.id}).`);
-    } catch (error) {
-      this._show(this._ui.error, messageOf(error));
-      if (error instanceof RevertConflict) {
-        const again = button('Revert anyway', () => this.revert(change, true));
-        this._ui.error.appendChild(again);
-      }
+    if (notebook?.content.model) {
+      this._show(this._ui.error, null);
+      this._reverting.show(notebook.content.model.sharedModel, change.id, force);
     }
   }
 
@@ -206,12 +194,27 @@ export class LLMPanel extends Widget {
   }
 
   private _unbindHistory: (() => void) | null = null;
+  private readonly _reverting = new PendingRevert({
+    anchor: this._ui.history,
+    note: text => this._note(text),
+    fail: (error, retry) => {
+      this._show(this._ui.error, messageOf(error));
+      if (retry) {
+        const again = (): void => {
+          this._show(this._ui.error, null);
+          retry();
+        };
+        this._ui.error.appendChild(button('Revert anyway', again));
+      }
+    }
+  });
 
   private _onCurrentChanged(_: INotebookTracker, notebook: NotebookPanel | null): void {
     this._bind(notebook);
   }
 
   private _bind(notebook: NotebookPanel | null): void {
+    this._reverting.close();
     this._unbindHistory?.();
     this._unbindHistory = null;
     this._notebook = notebook;
@@ -248,12 +251,8 @@ export class LLMPanel extends Widget {
         this._show(this._ui.error, 'Usage: /revert CHANGE [--force] (see History for the ids).');
         return;
       }
-      try {
-        const record = revertChange(new SharedNotebookDoc(notebook.content.model!.sharedModel), id, { force, role: 'human' });
-        this._note(`Reverted change ${record.reverts} (recorded as change ${record.id}).`);
-      } catch (error) {
-        this._show(this._ui.error, messageOf(error));
-        return;
+      if (!this._reverting.show(notebook.content.model!.sharedModel, id, force)) {
+        return; // the error is shown; the typed line stays
       }
     }
     if (this._ui.message.value === text) {
