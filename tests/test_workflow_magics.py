@@ -100,7 +100,7 @@ def test_plan_approve_build_review_fix_doc_in_a_shell(ip, openai_env, second, tm
 
     out = ok(ip, "%llm doc update")
     assert "+## Modules" in out and (tmp_path / "ARCHITECTURE.md").read_text() == DOC
-    assert "ARCHITECTURE.md updated" in ok(ip, "%llm doc accept")
+    assert "ARCHITECTURE.md (proposal" in ok(ip, "%llm doc accept")
     assert "## Modules" in (tmp_path / "ARCHITECTURE.md").read_text()
     assert history(ip)["docs"][0]["status"] == "accepted"
 

@@ -109,6 +109,11 @@ class Engine:
         # replacing a cell: the model's words are shown, not made into cells next to it
         parser = ReplyParser(prose_as_markdown=self.config.prose_as_markdown and not request.replace_id)
         proposed = parser.feed(finished.text) + parser.finish()
+        if not _has_fenced_cell(finished.text):
+            # an answer in words only (a question back, an explanation) is shown, not inserted
+            proposed, prose = [], [finished.text.strip()] if finished.text.strip() else []
+        else:
+            prose = list(parser.prose)
         if request.replace_id is not None:
             kind = next((c.cell_type for c in request.snapshot.cells if c.id == request.replace_id), None)
             if kind is not None and not any(cell.cell_type == kind for cell in proposed):
@@ -136,7 +141,7 @@ class Engine:
             changeset=changeset,
             text=finished.text,
             proposed=proposed,
-            prose=list(parser.prose),
+            prose=prose,
             context_summary=summary,
             usage=finished.usage,
             truncated=finished.truncated,
@@ -152,3 +157,11 @@ class Engine:
         from ..llm.client import LLMClient
 
         return LLMClient(endpoint, self.config.limits(), environ=self._environ)
+
+
+def _has_fenced_cell(text: str) -> bool:
+    """Whether the reply holds at least one fenced block that becomes a cell (code or markdown)."""
+    from ..replies import ReplyParser
+
+    parser = ReplyParser(prose_as_markdown=False)
+    return bool(parser.feed(text) + parser.finish())
