@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import CommandError, NoCells
 from .notebook_file import check_cell, open_notebook, save, streamed
+from .output import show
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +48,6 @@ def run(args: argparse.Namespace) -> int:
         raise NoCells("The reply holds no cells; the notebook is unchanged.",
                       hint="Read the answer above; ask again saying which cells you want.", partial=result.text)
     if save(path, nb, [], result.changeset, dry_run=args.dry_run):
-        print(f"[llm] change {result.changeset.id}: {len(result.changeset.edits)} edit(s) written to {path}",
-              file=sys.stderr)
+        show(f"[llm] change {result.changeset.id}: {len(result.changeset.edits)} edit(s) written to {path}",
+             file=sys.stderr)
     return 0

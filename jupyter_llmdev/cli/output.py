@@ -33,7 +33,7 @@ def confirm(question: str) -> bool | None:
     """
     if not sys.stdin.isatty():
         return None
-    print(question, end=" ", file=sys.stderr, flush=True)
+    print(printable(question), end=" ", file=sys.stderr, flush=True)
     answer = sys.stdin.readline()
     if not answer.endswith("\n"):
         print(file=sys.stderr)

@@ -128,7 +128,7 @@ def _plan(args: argparse.Namespace) -> int:
 
         plan = current_plan(section)
         if plan is None:
-            print(f"No plan in {path} yet. Start one with `llmdev plan {path} PROMPT`.")
+            show(f"No plan in {path} yet. Start one with `llmdev plan {path} PROMPT`.")
         else:
             show(f"Plan {plan['id']} ({plan['status']})\n\n{plan['text']}")
         return 0
@@ -222,8 +222,8 @@ def _doc(args: argparse.Namespace) -> int:
     if args.action == "show":
         doc = flow.doc(section)
         if doc.text is None:
-            print(f"No architecture doc found (looked for {doc.shown_path}); "
-                  f"`llmdev doc {path} update TEXT` asks the architect for one.")
+            show(f"No architecture doc found (looked for {doc.shown_path}); "
+                 f"`llmdev doc {path} update TEXT` asks the architect for one.")
         else:
             show(doc.text, end="" if doc.text.endswith("\n") else "\n")
         if doc.pending:

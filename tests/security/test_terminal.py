@@ -151,3 +151,16 @@ def test_dry_run_diff_is_escaped(project: Path, openai_env: OpenAIServer, capsys
     diff = out[out.index("\nchange "):]
     assert "+x = 1  # \\x1b]0;pwned" in diff
     assert raw_controls(diff) == [] and raw_controls(err) == []
+
+
+def test_a_notebook_named_with_escapes_is_shown_escaped(project: Path, openai_env: OpenAIServer, capsys) -> None:
+    """A downloaded file's own name may hold escape sequences too (archives keep them)."""
+    named = project / f"nb{TITLE}.ipynb"
+    (project / "nb.ipynb").rename(named)
+    openai_env.script(Reply(text=REPLY))
+    code, out, err = run(capsys, "ask", str(named), "add", "x")
+    assert code == 0, err
+    assert raw_controls(err) == []  # (the reply on stdout: test_ask_streams_the_reply_escaped_end_to_end)
+    code, out, err = run(capsys, "revert", str(named), "c0ffee01", "--yes")
+    assert code == 0, err
+    assert raw_controls(out) == [] and raw_controls(err) == []
