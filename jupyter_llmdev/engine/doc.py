@@ -189,16 +189,26 @@ def _extract_document(reply: str) -> tuple[str, str]:
     same length, so a document holding its own ``` blocks survives a three-backtick wrapper.
     """
     lines = reply.splitlines()
+    # the last line of each bare fence (character, length), in one pass; each opening then looks
+    # these up instead of rescanning the reply, so many openings cannot make the search quadratic
+    # (distinct lengths number at most ~sqrt(2 * len(reply)) each side: the lookups stay linear)
+    last: dict[tuple[str, int], int] = {}
+    for number, line in enumerate(lines):
+        bare = line.strip()
+        if len(bare) >= 3 and bare[0] in "`~" and not bare.strip(bare[0]):
+            last[(bare[0], len(bare))] = number
+    ends: dict[tuple[str, int], int] = {}
     for start, line in enumerate(lines):
         opening = _OPEN.match(line.strip())
         if not opening:
             continue
-        fence = opening["fence"]
-        ends = [n for n in range(start + 1, len(lines))
-                if lines[n].strip() and set(lines[n].strip()) == {fence[0]} and len(lines[n].strip()) >= len(fence)]
-        if ends:
+        key = (opening["fence"][0], len(opening["fence"]))
+        if key not in ends:
+            ends[key] = max((n for (char, length), n in last.items() if char == key[0] and length >= key[1]),
+                            default=-1)
+        if ends[key] > start:
             summary = "\n".join(lines[:start]).strip()
-            return summary, "\n".join(lines[start + 1:ends[-1]]).strip("\n") + "\n"
+            return summary, "\n".join(lines[start + 1:ends[key]]).strip("\n") + "\n"
     raise IncompleteReply("The architect's reply holds no ```markdown block with the new document; "
                           "nothing was proposed.", hint="Run `doc update` again.", partial=reply)
 

@@ -12,6 +12,7 @@ private loop in a worker thread, and events reach ``sink`` on the calling thread
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import queue
 import threading
 from collections.abc import Callable
@@ -88,21 +89,26 @@ def run_step(step: Step[T], client_for: ClientFactory, sink: EventSink | None = 
 
 
 async def arun_step(step: Step[T], client_for: ClientFactory, sink: EventSink | None = None) -> T:
-    """Run ``step`` on the running event loop (server extension); cancellation propagates."""
+    """Run ``step`` on the running event loop (server extension); cancellation propagates.
+
+    The calls stream on the loop; ``step.finish`` (parsing the replies, diffing a doc) runs in a
+    worker thread, so no reply, however long or crafted, holds up the server's other requests.
+    """
     emit = sink or _ignore
     if len(step.calls) == 1 and not step.isolated:
         call = step.calls[0]
         emit(Status(call.context_summary))
         finished = await adrain(client_for(call.endpoint).astream(call.messages), emit)
-        return step.finish([CallResult(call, finished)])
-    return step.finish(await _gather(step, client_for, emit))
+        return await asyncio.to_thread(step.finish, [CallResult(call, finished)])
+    return await asyncio.to_thread(step.finish, await _gather(step, client_for, emit))
 
 
 async def _gather(step: Step[Any], client_for: ClientFactory, emit: EventSink) -> list[CallResult]:
     async def one(call: LLMCall) -> CallResult:
         def labelled(event: StreamEvent) -> None:
             if isinstance(event, Status) and event.text:
-                emit(Status(f"{call.label}: {event.text}"))
+                # keep phase and tick: views treat waiting/retrying lines as transient
+                emit(dataclasses.replace(event, text=f"{call.label}: {event.text}"))
 
         try:
             finished = await adrain(client_for(call.endpoint).astream(call.messages), labelled)

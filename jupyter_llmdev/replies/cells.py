@@ -16,11 +16,13 @@ character), except that they may be indented by any amount (models indent them i
 
 Code keeps its exact source, less the newline before the closing fence. A fence still open at the
 end (a cut reply) is still a cell, and :attr:`ReplyParser.unterminated` says so.
+
+The reply is untrusted: each line is handled once, with string operations that only move forward
+(no regular expression that can backtrack), so parsing is linear in the reply's length.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from ..notebook.changeset import ProposedCell
@@ -32,8 +34,7 @@ CODE_LANGUAGES = frozenset({"", "python", "py", "python3", "py3", "ipython", "ip
 #: fence languages that make a markdown cell
 MARKDOWN_LANGUAGES = frozenset({"markdown", "md"})
 
-_OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>`{3,}|~{3,})(?P<info>.*)$")
-_CLOSING = re.compile(r"^[ \t]*(?P<marker>`{3,}|~{3,})[ \t]*$")
+_BLANKS = " \t"
 _REPLACE_KEYS = ("replace", "replaces")
 
 
@@ -127,19 +128,19 @@ class ReplyParser:
             fence.lines.append(_dedent(line, fence.indent))
 
     def _outside(self, line: str) -> None:
-        match = _OPENING.match(line)
-        if match is None or (match["marker"][0] == "`" and "`" in match["info"]):
+        opening = _opening(line)
+        if opening is None or (opening[1][0] == "`" and "`" in opening[2]):
             self._prose_lines.append(line)
             return
-        language, replaces = _parse_info(match["info"])
+        indent, marker, info = opening
+        language, replaces = _parse_info(info)
         if language in CODE_LANGUAGES:
             kind = "code"
         elif language in MARKDOWN_LANGUAGES:
             kind = "markdown"
         else:
             kind = "other"
-        marker = match["marker"]
-        self._fence = _Fence(marker[0], len(marker), len(match["indent"]), kind, replaces)
+        self._fence = _Fence(marker[0], len(marker), indent, kind, replaces)
         if kind == "other":
             self._prose_lines.append(line)
         else:
@@ -194,17 +195,32 @@ def _parse_info(info: str) -> tuple[str, str | None]:
     return language or "", replaces
 
 
+def _opening(line: str) -> tuple[int, str, str] | None:
+    """(indent, marker, info string) of a fence line such as ``  ```python replace=ab12``, else ``None``.
+
+    The marker is a run of three or more backticks or tildes after any blanks (spaces, tabs).
+    """
+    body = line.lstrip(_BLANKS)
+    char = body[:1]
+    if char not in ("`", "~"):
+        return None
+    info = body.lstrip(char)
+    length = len(body) - len(info)
+    if length < 3:
+        return None
+    return len(line) - len(body), body[:length], info
+
+
 def _closes(line: str, fence: _Fence) -> bool:
-    match = _CLOSING.match(line)
-    if match is None:
-        return False
-    marker = match["marker"]
-    return marker[0] == fence.char and len(marker) >= fence.length
+    """Whether ``line`` is only a marker (blanks around it) that closes ``fence``."""
+    marker = line.strip(_BLANKS)
+    return (len(marker) >= max(fence.length, 3) and marker[0] == fence.char
+            and not marker.strip(fence.char))
 
 
 def _dedent(line: str, indent: int) -> str:
     """``line`` less up to ``indent`` leading blanks (the opening fence's own indentation)."""
     if not indent:
         return line
-    blanks = len(line) - len(line.lstrip(" \t"))
+    blanks = len(line) - len(line.lstrip(_BLANKS))
     return line[min(blanks, indent) :]

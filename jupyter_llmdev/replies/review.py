@@ -4,11 +4,14 @@ A finding is a line ``- [high|medium|low] cell=ID: text`` (bullet, bold and ``ce
 ``cell=-`` for none), continued by the indented lines after it. The verdict is the last
 ``VERDICT: approve|changes`` line. Every other non-blank line goes to :attr:`Review.summary`, so
 nothing the reviewer wrote is lost.
+
+The reply is untrusted and arrives on the Jupyter server, so each line is read by a small scanner
+that only moves forward (no regular expression that can backtrack): parsing takes time linear in
+the reply's length, whatever runs of spaces, bullets or brackets it holds.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -27,16 +30,14 @@ _SEVERITY_ALIASES: dict[str, Severity] = {
     "minor": "low",
     "nit": "low",
 }
-
-_FINDING = re.compile(
-    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\[(?P<severity>[a-z]+)\]\**\s*"
-    r"(?:\(?cell\s*[=:]\s*`?(?P<cell>[A-Za-z0-9_-]+)`?\)?)?\s*[:\u2013\u2014-]?\s*(?P<text>.*)$",
-    re.IGNORECASE,
-)
-_VERDICT = re.compile(
-    r"^\W*verdict\W*\s*(?P<verdict>approve|approved|changes|request changes|changes requested)\b",
-    re.IGNORECASE,
-)
+# the longest severity word: a longer bracket is not a severity (and is not lowercased)
+_LONGEST_SEVERITY = max(len(word) for word in (*SEVERITIES, *_SEVERITY_ALIASES))
+#: the verdict words (after ``VERDICT``), each followed by a word boundary; the first two approve
+_VERDICT_WORDS = ("approve", "approved", "changes", "request changes")
+# characters of a cell id after ``cell=``
+_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+# what may stand between the cell id (or the severity) and the finding's text
+_SEPARATORS = ":\u2013\u2014-"
 
 
 @dataclass(frozen=True)
@@ -82,18 +83,16 @@ def parse_review(text: str) -> Review:
     current: dict[str, Any] | None = None
     found: list[dict[str, Any]] = []
     for line in text.splitlines():
-        verdict = _VERDICT.match(line)
+        verdict = _verdict(line)
         if verdict:
-            approve = verdict["verdict"].lower().startswith("approve")
-            review.verdict = "approve" if approve else "changes"
+            review.verdict = verdict
             current = None
             continue
-        finding = _FINDING.match(line)
-        severity = _severity(finding["severity"]) if finding else None
-        if finding and severity:
-            cell = finding["cell"]
+        finding = _finding(line)
+        if finding is not None:
+            severity, cell, rest = finding
             current = {"severity": severity, "cell_id": None if cell in (None, "-") else cell}
-            current["lines"] = [finding["text"].strip()]
+            current["lines"] = [rest.strip()]
             found.append(current)
         elif current is not None and line[:1] in (" ", "\t") and line.strip():
             current["lines"].append(line.strip())
@@ -107,6 +106,91 @@ def parse_review(text: str) -> Review:
     ]
     review.summary = "\n".join(other).strip()
     return review
+
+
+def _verdict(line: str) -> Verdict | None:
+    """The verdict of a line like ``**VERDICT: approve**`` (any non-word characters around
+    ``verdict``, case ignored), or ``None``."""
+    at = _skip(line, 0, _is_non_word)
+    if line[at : at + 7].lower() != "verdict":
+        return None
+    at = _skip(line, at + 7, _is_non_word)
+    for word in _VERDICT_WORDS:
+        end = at + len(word)
+        if line[at:end].lower() == word and (end == len(line) or _is_non_word(line[end])):
+            return "approve" if word.startswith("approve") else "changes"
+    return None
+
+
+def _finding(line: str) -> tuple[Severity, str | None, str] | None:
+    """(severity, cell id or ``None``, the rest of the line) of a finding line, else ``None``.
+
+    The shape: blanks, an optional bullet (``-``, ``*``, ``+``, ``1.``, ``1)``), blanks, optional
+    ``*`` (bold), ``[SEVERITY]``, optional ``*``, blanks, an optional ``cell=ID`` (or ``cell: ID``,
+    in parentheses or backticks), blanks, an optional ``:`` or dash, blanks, the text.
+    """
+    at = _skip(line, 0, str.isspace)
+    if line[at : at + 1] in ("-", "*", "+"):
+        at += 1
+    else:
+        digits = _skip(line, at, str.isdecimal)
+        if digits > at and line[digits : digits + 1] in (".", ")"):
+            at = digits + 1
+    at = _skip(line, at, str.isspace)
+    at = _skip(line, at, "*".__eq__)
+    if line[at : at + 1] != "[":
+        return None
+    close = line.find("]", at + 1, at + 2 + _LONGEST_SEVERITY)
+    if close < 0:
+        return None
+    severity = _severity(line[at + 1 : close])
+    if severity is None:
+        return None
+    at = _skip(line, close + 1, "*".__eq__)
+    at = _skip(line, at, str.isspace)
+    cell, at = _cell(line, at)
+    at = _skip(line, at, str.isspace)
+    if line[at : at + 1] in _SEPARATORS and at < len(line):
+        at += 1
+    at = _skip(line, at, str.isspace)
+    return severity, cell, line[at:]
+
+
+def _cell(line: str, at: int) -> tuple[str | None, int]:
+    """(the id, the position after it) of ``(cell=`ID`)`` at ``at``; ``(None, at)`` when absent."""
+    start = at
+    if line[at : at + 1] == "(":
+        at += 1
+    if line[at : at + 4].lower() != "cell":
+        return None, start
+    at = _skip(line, at + 4, str.isspace)
+    if line[at : at + 1] not in ("=", ":"):
+        return None, start
+    at = _skip(line, at + 1, str.isspace)
+    if line[at : at + 1] == "`":
+        at += 1
+    end = _skip(line, at, _ID_CHARS.__contains__)
+    if end == at:
+        return None, start
+    cell = line[at:end]
+    at = end
+    for closing in ("`", ")"):
+        if line[at : at + 1] == closing:
+            at += 1
+    return cell, at
+
+
+def _skip(line: str, at: int, wanted: Any) -> int:
+    """The first position from ``at`` whose character is not ``wanted`` (a predicate)."""
+    end = len(line)
+    while at < end and wanted(line[at]):
+        at += 1
+    return at
+
+
+def _is_non_word(char: str) -> bool:
+    """What ``\\W`` matches: neither a letter, a digit nor ``_``."""
+    return not (char.isalnum() or char == "_")
 
 
 def _severity(word: str) -> Severity | None:

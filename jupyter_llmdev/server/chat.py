@@ -1,9 +1,16 @@
-"""``/jupyter-llmdev/chat``: the side panel's websocket (request, cancel; status, delta, done, error)."""
+"""``/jupyter-llmdev/chat``: the side panel's websocket (request, cancel; status, delta, done, error).
+
+Frames are untrusted (they carry the notebook): a frame that is not a valid message gets an
+``error`` (``bad_message``) and changes nothing else, and nothing a frame holds can end the
+connection or the requests running on it. Errors are logged without the request URL, which holds
+the server token (see :mod:`.logscrub`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from types import TracebackType
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -13,8 +20,9 @@ from jupyter_server.base.websocket import WebSocketMixin
 from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from . import logscrub
 from .runner import ChatRunner
-from .wire import WireError, parse_client_message, server_message
+from .wire import MAX_FRAME, WireError, parse_client_message, server_message
 
 __all__ = ["ChatHandler"]
 
@@ -22,6 +30,8 @@ __all__ = ["ChatHandler"]
 MAX_RUNNING = 4
 #: the authorizer's resource name for this extension
 AUTH_RESOURCE = "jupyter_llmdev"
+#: the message of an ``internal`` error (the details go to the server log, never to the browser)
+_INTERNAL = "jupyter-llmdev hit an unexpected error; the Jupyter server log has the details."
 
 
 class ChatHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ignore[misc]
@@ -32,6 +42,26 @@ class ChatHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
     def initialize(self, runner: ChatRunner) -> None:
         self.runner = runner
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        logscrub.install([self.log])
+
+    @property
+    def max_message_size(self) -> int:
+        """Bytes the websocket layer reads per frame: room for :data:`MAX_FRAME` characters of
+        UTF-8, so an oversized frame still gets a ``bad_message`` answer (beyond this: code 1009)."""
+        return 4 * MAX_FRAME
+
+    def _request_summary(self) -> str:
+        """What tornado puts in its log lines for this request: never the query (the token)."""
+        return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
+
+    def log_exception(self, typ: type[BaseException] | None, value: BaseException | None,
+                      tb: TracebackType | None) -> None:
+        """Log an uncaught error without the request (tornado's default prints its URL and token)."""
+        if isinstance(value, web.HTTPError):
+            if value.log_message:
+                self.log.warning("%d %s: %s", value.status_code, self._request_summary(), value.get_message())
+            return
+        self.log.error("jupyter-llmdev: uncaught error on %s", self._request_summary(), exc_info=(typ, value, tb))
 
     async def pre_get(self) -> None:
         """Authorize: the panel runs models on the user's behalf, like executing code."""
@@ -49,11 +79,19 @@ class ChatHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
             await result
 
     def on_message(self, message: str | bytes) -> None:
+        """Answer one frame; whatever it holds, the connection and its other requests go on."""
         try:
             data = parse_client_message(message)
         except WireError as error:
             self._send(server_message("error", id=error.request_id, code="bad_message", message=str(error)))
             return
+        try:
+            self._dispatch(data)
+        except Exception:
+            self.log.exception("jupyter-llmdev: a %s message could not be handled", data["type"])
+            self._send(server_message("error", id=data["id"], code="internal", message=_INTERNAL))
+
+    def _dispatch(self, data: dict[str, Any]) -> None:
         request_id = data["id"]
         if data["type"] == "cancel":
             task = self._tasks.get(request_id)
@@ -79,8 +117,7 @@ class ChatHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
                                       message="Stopped: nothing was inserted."))
         except Exception:
             self.log.exception("jupyter-llmdev: request %s failed", request_id)
-            self._send(server_message("error", id=request_id, code="internal",
-                                      message="jupyter-llmdev hit an unexpected error; the Jupyter server log has the details."))
+            self._send(server_message("error", id=request_id, code="internal", message=_INTERNAL))
         finally:
             self._tasks.pop(request_id, None)
 

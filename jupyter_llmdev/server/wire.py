@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .._version import PROTOCOL_VERSION
+from ..safety.nesting import MAX_DEPTH, too_deep
 
 __all__ = [
     "CLIENT_MESSAGES",
+    "MAX_FRAME",
     "MESSAGES",
     "SERVER_MESSAGES",
     "STRUCTS",
@@ -33,6 +35,10 @@ MAX_LINE = 100_000
 #: most cells a snapshot may hold, and the longest source or output text of one cell
 MAX_CELLS = 5_000
 MAX_CELL_TEXT = 1_000_000
+#: longest client frame (characters); a longer one gets a ``bad_message`` error and is not decoded.
+#: The chat handler lets the websocket layer read frames up to 4 times this many bytes (UTF-8), so
+#: only a frame beyond that closes the connection (code 1009, "message too big").
+MAX_FRAME = 16 * 1024 * 1024
 
 
 class WireError(ValueError):
@@ -223,7 +229,7 @@ def _fields_problem(fields: tuple[Field, ...], value: Any, what: str) -> str | N
     names = {field.name for field in fields}
     unknown = sorted(set(value) - names - {"type"})
     if unknown:
-        return f"has unknown field {unknown[0]!r}"
+        return f"has unknown field {unknown[0][:40]!r}"
     for field in fields:
         if field.name not in value:
             if field.kind.endswith("?"):
@@ -238,22 +244,35 @@ def _fields_problem(fields: tuple[Field, ...], value: Any, what: str) -> str | N
 def parse_client_message(raw: str | bytes) -> dict[str, Any]:
     """The client message in ``raw``, checked against its declaration (optional fields filled).
 
-    Raises :class:`WireError` for anything else: not JSON, unknown type, a missing, unknown or
-    mistyped field, an oversized value, or a different major protocol version.
+    Raises :class:`WireError` for anything else: a frame longer than :data:`MAX_FRAME`, not JSON,
+    JSON nested deeper than :data:`~jupyter_llmdev.safety.nesting.MAX_DEPTH` levels, an unknown
+    type, a missing, unknown or mistyped field, an oversized value, or a different major protocol
+    version. Nothing here recurses per level of the frame, so no frame can raise anything else.
     """
+    if not isinstance(raw, (str, bytes)):
+        raise WireError("The message is not text.")
+    if len(raw) > MAX_FRAME:
+        raise WireError(f"The message is longer than {MAX_FRAME} characters; nothing was run.")
     try:
         data = json.loads(raw)
+    except RecursionError:  # the decoder recurses per level and stops at Python's recursion limit
+        raise WireError(f"The message is nested deeper than {MAX_DEPTH} levels.") from None
     except (TypeError, ValueError):
         raise WireError("The message is not JSON.") from None
     if not isinstance(data, dict):
         raise WireError("The message is not a JSON object.")
-    request_id = data.get("id") if isinstance(data.get("id"), str) else None
-    message = MESSAGES.get(data.get("type"))  # type: ignore[arg-type]
+    request_id = _request_id(data.get("id"))
+    kind = data.get("type")
+    message = MESSAGES.get(kind) if isinstance(kind, str) else None
     if message is None or message.direction != "client":
-        raise WireError(f"Unknown message type {str(data.get('type'))[:40]!r}.", request_id=request_id)
+        shown = repr(kind[:40]) if isinstance(kind, str) else f"of JSON type {_json_type(kind)}"
+        raise WireError(f"Unknown message type {shown}.", request_id=request_id)
     problem = _fields_problem(message.fields, data, f"a {message.type}")
     if problem:
         raise WireError(f"Bad {message.type} message: it {problem}.", request_id=request_id)
+    if too_deep(data, MAX_DEPTH):
+        raise WireError(f"Bad {message.type} message: it is nested deeper than {MAX_DEPTH} levels.",
+                        request_id=request_id)
     version = data.get("protocol_version")
     if version is not None and version.split(".")[0] != PROTOCOL_VERSION.split(".")[0]:
         raise WireError(
@@ -264,6 +283,16 @@ def parse_client_message(raw: str | bytes) -> dict[str, Any]:
     for field in message.fields:
         data.setdefault(field.name, None)
     return data
+
+
+def _request_id(value: Any) -> str | None:
+    """The id to answer an invalid message with (only one that is valid as an id)."""
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_ID else None
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def server_message(type_: str, **fields: Any) -> dict[str, Any]:

@@ -59,7 +59,8 @@ def crafted(tmp_path: Path, where: str, levels: int) -> Path:
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
-@pytest.mark.parametrize(("where", "levels"), [("notebook", 600), ("section", 900), ("cell", 400), ("notebook", 100_000)])
+@pytest.mark.parametrize(("where", "levels"),
+                         [("notebook", 600), ("section", 900), ("cell", 400), ("notebook", 100_000)])
 def test_deep_notebooks_are_refused_with_exit_code_4(tmp_path, capsys, command, where, levels) -> None:
     path = crafted(tmp_path, where, levels)
     before = path.read_bytes()
