@@ -141,9 +141,13 @@ class _Run:
             text = "\n\n".join(part for part in (record.get("summary") or "", outcome.diff) if part)
             self._done(text, outcome=outcome, prose=outcome.notes)
             return
+        import asyncio
+
         from ..engine.doc import write_doc
 
-        outcome = self.flow.doc_accept(self.section, user=self.user)
+        # in a worker thread: it diffs the proposal (stored model text) against the file, and
+        # difflib is far from linear on crafted text; the server's loop must not wait for it
+        outcome = await asyncio.to_thread(self.flow.doc_accept, self.section, user=self.user)
         _check(outcome.records)
         write_doc(outcome)
         self._done("\n".join(outcome.notes), outcome=outcome)

@@ -23,6 +23,7 @@ from openai_server import OpenAIServer, Reply
 
 from jupyter_llmdev.engine.doc import _extract_document
 from jupyter_llmdev.errors import IncompleteReply
+from jupyter_llmdev.notebook import docs as doc_records
 from jupyter_llmdev.notebook.changeset import ChangeSet, ProposedCell
 from jupyter_llmdev.notebook.metadata import empty_section
 from jupyter_llmdev.notebook.placement import plan_edits
@@ -387,3 +388,48 @@ def test_a_pathological_review_does_not_freeze_the_jupyter_server(tmp_path: Path
     assert [f["text"] for f in entry["findings"]] == [""]
     assert probes >= 1
     assert reviewer.completion_requests
+
+
+def test_accepting_a_crafted_doc_proposal_does_not_freeze_the_jupyter_server(tmp_path: Path,
+                                                                              reviewer: OpenAIServer) -> None:
+    """``/doc accept`` diffs the stored proposal (model text from the notebook) against the doc:
+    difflib needs minutes for these 20,000 lines, which must not be spent on the server's loop."""
+    lines = 20_000
+    current = "\n".join(str(n % 101) for n in range(lines)) + "\n"
+    proposed = "\n".join(str(n * 7 % 101) for n in range(lines)) + "\n"
+    server = start_jupyter_server(tmp_path, {"OPENAI_BASE_URL": reviewer.base_url, "OPENAI_API_KEY": "sk-test",
+                                             "LLMDEV_MODEL": "test-model"})
+    (server.root / "ARCHITECTURE.md").write_text(current, encoding="utf-8")
+    section = empty_section()
+    section["docs"] = [doc_records.new_proposal(path="ARCHITECTURE.md", text=proposed, summary="reordered", base=current,
+                                         plan_id=None, model="test-model", provider="openai", usage={})]
+    cells = [{"id": "a", "cell_type": "code", "source": "x = 1", "outputs": ""}]
+
+    async def accept_and_probe() -> tuple[int, list[dict[str, Any]]]:
+        ws = await server.connect()
+        answers: list[dict[str, Any]] = []
+        reading = asyncio.ensure_future(read_until_final(ws, "r1", timeout=600))
+        reading.add_done_callback(lambda done: answers.extend(done.result() if not done.cancelled()
+                                                              and done.exception() is None else []))
+        try:
+            await ws.write_message(chat_request("r1", "/doc accept", cells=cells, section=section, target="a"))
+            probes = 0
+            # watch the server for 5 s after the request (the diff starts within milliseconds)
+            loop = asyncio.get_running_loop()
+            until = loop.time() + 5
+            while loop.time() < until or probes < 3:
+                assert await server.status(timeout=30) == 200
+                probes += 1
+                await asyncio.sleep(0.5)
+            return probes, answers
+        finally:
+            reading.cancel()
+            ws.close()
+
+    try:
+        probes, answers = asyncio.run(accept_and_probe())
+    finally:
+        server.stop()
+    assert probes >= 3
+    # a refusal would have come at once: the request was still diffing while the server answered
+    assert not [a for a in answers if a["type"] == "error"], answers
