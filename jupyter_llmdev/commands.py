@@ -30,13 +30,14 @@ class CommandSpec:
     available: bool = True
 
 
-_ASK_FLAGS = {"replace": False, "after": True, "model": True, "dry-run": False, "no-markdown": False}
-_CHANGE_FLAGS = {"model": True, "after": True, "dry-run": False}
+_ASK_FLAGS = {"replace": False, "after": True, "model": True, "dry-run": False, "no-markdown": False,
+              "accept-cut": False}
+_CHANGE_FLAGS = {"model": True, "after": True, "dry-run": False, "accept-cut": False}
 
 COMMANDS: dict[str, CommandSpec] = {
     "ask": CommandSpec("ask", "generate cells below the current one (or --replace it)", _ASK_FLAGS, "PROMPT"),
     "plan": CommandSpec("architect", "start or continue the draft plan (no PROMPT: show it)",
-                        {"model": True, "new": False}, "[PROMPT]"),
+                        {"model": True, "new": False, "accept-cut": False}, "[PROMPT]"),
     "approve": CommandSpec("human", "approve the draft plan (only this approves a plan)", {"insert": False}, "[PLAN]"),
     "build": CommandSpec("developer", "implement the approved plan as one change (--no-plan PROMPT: without one)",
                          _CHANGE_FLAGS | {"no-plan": False}, "[PLAN]"),
@@ -49,9 +50,11 @@ COMMANDS: dict[str, CommandSpec] = {
     "diff": CommandSpec("-", "show the diff of one change", {}, "CHANGE"),
     "revert": CommandSpec("-", "revert a change exactly", {"force": False}, "CHANGE"),
     "doc": CommandSpec("architect", "show the architecture doc; `doc update`: propose an update; `doc accept`",
-                       {"model": True}, "[update [TEXT] | accept]"),
+                       {"model": True, "accept-cut": False}, "[update [TEXT] | accept]"),
     "modularize": CommandSpec("architect", "plan modules for this notebook (then approve, build)",
-                              {"model": True}, "[FOCUS]"),
+                              {"model": True, "accept-cut": False}, "[FOCUS]"),
+    "continue": CommandSpec("-", "go on with the last reply the output limit cut (--as-is: keep it as it is)",
+                            {"as-is": False}, ""),
     "export": CommandSpec("-", "export the saved notebook's #| export cells to modules",
                           {"to": True, "check": False}, ""),
     "config": CommandSpec("-", "show the resolved configuration (keys masked)", {}, ""),

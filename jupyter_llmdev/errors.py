@@ -20,6 +20,7 @@ message of one to three lines that says what happened and what to do. Front ends
     │   ├── ServerUnreachable       connection refused, DNS, TLS
     │   ├── LLMTimeout              no first token / no reply in time
     │   ├── IncompleteReply         stream cut, malformed or empty; keeps the partial text
+    │   │   └── ReplyCut            the output limit cut the reply; kept for continue / as-is
     │   ├── NoCells                 a reply that had to hold cells holds none
     │   └── Cancelled               the user stopped the request (Ctrl-C, Stop)
     └── NotebookError               the notebook or its history
@@ -64,6 +65,7 @@ __all__ = [
     "RateLimited",
     "RevertConflict",
     "ServerError",
+    "ReplyCut",
     "ServerUnreachable",
     "UntrustedProject",
 ]
@@ -183,6 +185,23 @@ class IncompleteReply(LLMError):
     """Raised when a stream is cut, malformed or ends with no content; nothing is applied."""
 
     code = "incomplete"
+
+
+class ReplyCut(IncompleteReply):
+    """Raised when the output limit cut the reply: nothing is applied or stored as final.
+
+    ``kept`` is what accepting the cut reply would give (the outcome, or ``None`` when even that
+    failed) and ``resume`` what ``continue`` needs to ask the model to go on; front ends that can
+    hold them (kernel, server) offer Continue and Insert-anyway, the CLI ``--accept-cut``.
+    """
+
+    code = "cut"
+
+    def __init__(self, message: str, *, hint: str | None = None, partial: str = "",
+                 kept: object = None, resume: object = None) -> None:
+        super().__init__(message, hint=hint, partial=partial)
+        self.kept = kept
+        self.resume = resume
 
 
 class NoCells(LLMError):

@@ -21,6 +21,7 @@ from ..errors import (
     LLMDevError,
     LLMError,
     PathOutsideRoot,
+    ReplyCut,
     UntrustedProject,
 )
 
@@ -72,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LLMDevError as error:
         from ..safety.terminal import printable  # messages quote notebooks and providers
 
+        if isinstance(error, ReplyCut):  # the CLI keeps nothing between runs: no `continue` here
+            error = ReplyCut(error.message, hint="Nothing was written. Run again with --accept-cut to keep the cut "
+                             "reply as it is, or raise max_output_tokens.")
         print(f"llmdev: {printable(str(error))}", file=sys.stderr)
         return _exit_code(error)
 

@@ -61,6 +61,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     doc.add_argument("action", nargs="?", choices=("show", "update", "accept"), default="show")
     _words(doc, "text", "with update: what else to change")
     doc.add_argument("--model", help="architect model for this request")
+    _accept_cut(doc)
+
+
+def _accept_cut(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--accept-cut", action="store_true",
+                        help="keep a reply the output limit cut as it is (default: exit 3, write nothing)")
 
 
 def _command(subparsers: argparse._SubParsersAction, name: str, summary: str, description: str,
@@ -92,6 +98,7 @@ def _words(parser: argparse.ArgumentParser, dest: str, help_text: str, metavar: 
 def _model_after(parser: argparse.ArgumentParser, *, dry_run: bool = False) -> None:
     parser.add_argument("--model", help="model for this request, e.g. gpt-4o or local:qwen2.5-coder")
     parser.add_argument("--after", metavar="CELL_ID", help="new cells go after this cell (default: the last)")
+    _accept_cut(parser)
     if dry_run:
         parser.add_argument("--dry-run", action="store_true", help="show the change as a diff; write nothing")
 
@@ -135,7 +142,7 @@ def _plan(args: argparse.Namespace) -> int:
     check_cell(snapshot, args.after, path)
     flow = _flow(path)
     step = flow.plan(section, snapshot, prompt, new=args.new, model=args.model, target=args.after)
-    outcome = streamed(lambda sink: flow.run(step, sink))
+    outcome = streamed(lambda sink: flow.run(step, sink, accept_cut=args.accept_cut))
     save(path, nb, outcome.records)
     _notes(outcome.notes)
     return 0
@@ -169,7 +176,7 @@ def _build(args: argparse.Namespace) -> int:
         ref = args.words[0]
     flow = _flow(path)
     step = flow.build(section, snapshot, ref, no_plan=no_plan, model=args.model, target=args.after)
-    return _write_change(path, nb, flow, step, dry_run=args.dry_run)
+    return _write_change(path, nb, flow, step, dry_run=args.dry_run, accept_cut=args.accept_cut)
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -181,11 +188,11 @@ def _fix(args: argparse.Namespace) -> int:
     flow = _flow(path)
     step = flow.fix(section, snapshot, args.review, only=parse_only(args.only) if args.only else None,
                     model=args.model, target=args.after)
-    return _write_change(path, nb, flow, step, dry_run=args.dry_run)
+    return _write_change(path, nb, flow, step, dry_run=args.dry_run, accept_cut=args.accept_cut)
 
 
-def _write_change(path: Path, nb: Any, flow: Any, step: Any, *, dry_run: bool) -> int:
-    outcome = streamed(lambda sink: flow.run(step, sink))
+def _write_change(path: Path, nb: Any, flow: Any, step: Any, *, dry_run: bool, accept_cut: bool) -> int:
+    outcome = streamed(lambda sink: flow.run(step, sink, accept_cut=accept_cut))
     if outcome.changeset is None:
         _notes(outcome.notes)
         raise NoCells("The reply holds no cells (only fenced code blocks become cells); the notebook is unchanged.",
@@ -231,7 +238,7 @@ def _doc(args: argparse.Namespace) -> int:
         return 0
     if args.action == "update":
         step = flow.doc_update(section, snapshot, text, model=args.model)
-        outcome = streamed(lambda sink: flow.run(step, sink), show_text=False)
+        outcome = streamed(lambda sink: flow.run(step, sink, accept_cut=args.accept_cut), show_text=False)
         save(path, nb, outcome.records)
         if outcome.record["summary"]:
             show(outcome.record["summary"])

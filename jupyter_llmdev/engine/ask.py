@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NoCells
-from ..llm.types import Endpoint, Finished, Status, Usage
+from ..llm.types import Endpoint, Finished, Usage
 from ..notebook.changeset import ChangeSet, ProposedCell
 from ..notebook.snapshot import NotebookSnapshot
-from .streaming import EventSink, adrain, drain, ignore, shown_path
+from .steps import CallResult, LLMCall, Step
+from .streaming import EventSink, ignore, shown_path
 
 __all__ = ["AskRequest", "AskResult", "Engine", "EventSink"]
 
@@ -35,6 +36,8 @@ class AskRequest:
     variables: dict[str, str] = field(default_factory=dict)
     #: cells to leave out of the context (the ``%%llm`` cell itself is the request)
     exclude_cell_ids: tuple[str, ...] = ()
+    #: keep a reply cut by the output limit as it is (the user's explicit choice)
+    accept_cut: bool = False
 
 
 @dataclass
@@ -55,29 +58,56 @@ class AskResult:
 class Engine:
     """Runs commands against the configured models; one per front end session."""
 
-    def __init__(self, config: Any, *, environ: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Any, *, environ: dict[str, str] | None = None, say: Any = None) -> None:
+        from .workflow import kernel_say
+
         self.config = config
         self._environ = environ
+        self.say = say or kernel_say
 
     # -- ask -------------------------------------------------------------------------------
 
-    def ask(self, request: AskRequest, on_event: EventSink | None = None) -> AskResult:
-        """Run ``ask`` synchronously (magics, CLI); Ctrl-C raises :class:`Cancelled`."""
-        endpoint, messages, summary = self._prepare(request)
-        sink = on_event or ignore
-        sink(Status(summary))
-        client = self._client(endpoint)
-        finished = drain(client.stream(messages), sink)
-        return self._finish(request, endpoint, finished, summary)
+    def ask(self, request: AskRequest, on_event: EventSink | None = None, *,
+            resume: tuple[str, Any] | None = None) -> AskResult:
+        """Run ``ask`` synchronously (magics, CLI); Ctrl-C raises :class:`Cancelled`; a reply cut
+        by the output limit raises :class:`~jupyter_llmdev.errors.ReplyCut` unless ``accept_cut``.
 
-    async def aask(self, request: AskRequest, on_event: EventSink | None = None) -> AskResult:
+        ``resume`` (``("continue" | "as-is", the ReplyCut)``) continues a cut reply instead, or
+        returns it as it is: the user's choice after the cut.
+        """
+        from .cut import keep_cut
+        from .steps import run_step
+
+        if resume is not None and resume[0] == "as-is":
+            return keep_cut(resume[1])  # type: ignore[no-any-return]
+        return run_step(self._step(request, resume), self._client, on_event or ignore)
+
+    async def aask(self, request: AskRequest, on_event: EventSink | None = None, *,
+                   resume: tuple[str, Any] | None = None) -> AskResult:
         """Run ``ask`` on the event loop (server extension); cancellation propagates."""
+        from .cut import keep_cut
+        from .steps import arun_step
+
+        if resume is not None and resume[0] == "as-is":
+            return keep_cut(resume[1])  # type: ignore[no-any-return]
+        return await arun_step(self._step(request, resume), self._client, on_event or ignore)
+
+    def _step(self, request: AskRequest, resume: tuple[str, Any] | None) -> Step[AskResult]:
+        from .cut import continue_step
+
+        step = continue_step(resume[1]) if resume is not None else self.ask_step(request)
+        return self._guarded(step, request)
+
+    def ask_step(self, request: AskRequest) -> Step[AskResult]:
+        """The one call of ``ask`` and how its reply becomes an :class:`AskResult`."""
         endpoint, messages, summary = self._prepare(request)
-        sink = on_event or ignore
-        sink(Status(summary))
-        client = self._client(endpoint)
-        finished = await adrain(client.astream(messages), sink)
-        return self._finish(request, endpoint, finished, summary)
+        call = LLMCall(f"ask {endpoint.describe()}", endpoint, messages, summary)
+        return Step([call], lambda results: self._finish(request, endpoint, _finished(results), summary))
+
+    def _guarded(self, step: Step[AskResult], request: AskRequest) -> Step[AskResult]:
+        from .cut import guard_cut
+
+        return guard_cut(step, accept_cut=request.accept_cut, limit=self.config.max_output_tokens, say=self.say)
 
     # -- steps shared by sync and async ----------------------------------------------------
 
@@ -165,3 +195,9 @@ def _has_fenced_cell(text: str) -> bool:
 
     parser = ReplyParser(prose_as_markdown=False)
     return bool(parser.feed(text) + parser.finish())
+
+
+def _finished(results: list[CallResult]) -> Finished:
+    finished = results[0].finished
+    assert finished is not None
+    return finished

@@ -109,13 +109,30 @@ class Workflow:
         )
         return LLMCall(label, endpoint, context.messages, context.report.summary())
 
-    def run(self, step: Step[T], sink: EventSink | None = None) -> T:
-        """Run ``step`` (blocking; safe inside a running event loop); Ctrl-C raises Cancelled."""
-        return run_step(step, self.client, sink)
+    def run(self, step: Step[T], sink: EventSink | None = None, *, accept_cut: bool = False) -> T:
+        """Run ``step`` (blocking; safe inside a running event loop); Ctrl-C raises Cancelled.
 
-    async def arun(self, step: Step[T], sink: EventSink | None = None) -> T:
-        """Run ``step`` on the running event loop."""
-        return await arun_step(step, self.client, sink)
+        A reply cut by the output limit raises :class:`~jupyter_llmdev.errors.ReplyCut` (keeping
+        what accepting it gives) unless ``accept_cut``.
+        """
+        return run_step(self.guarded(step, accept_cut), self.client, sink)
+
+    async def arun(self, step: Step[T], sink: EventSink | None = None, *, accept_cut: bool = False) -> T:
+        """Run ``step`` on the running event loop (a cut reply as in :meth:`run`)."""
+        return await arun_step(self.guarded(step, accept_cut), self.client, sink)
+
+    def guarded(self, step: Step[T], accept_cut: bool = False) -> Step[T]:
+        """``step`` whose cut reply raises ReplyCut unless ``accept_cut``."""
+        from .cut import guard_cut
+
+        return guard_cut(step, accept_cut=accept_cut, limit=self.config.max_output_tokens, say=self.say)
+
+    def continue_cut(self, error: Any) -> Step[Any]:
+        """The step that asks the model to go on after the cut reply of ``error`` (a ReplyCut);
+        run it with :meth:`run` / :meth:`arun`, which guard it (it may be cut again)."""
+        from .cut import continue_step
+
+        return continue_step(error)
 
     # -- the commands -----------------------------------------------------------------------
 

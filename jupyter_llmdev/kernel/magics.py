@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..commands import Command, parse_command, usage
-from ..errors import Cancelled, CommandError, LLMError
+from ..errors import Cancelled, CommandError, LLMError, ReplyCut
 from ..notebook.snapshot import CellSnapshot, NotebookSnapshot
 from ..streamview import StreamView
 from .comm import LiveChannel
@@ -32,6 +32,10 @@ class LLMMagics(Magics):
     def __init__(self, shell: Any, channel: LiveChannel | None = None) -> None:
         super().__init__(shell)
         self.channel = channel
+        #: the last command whose reply the output limit cut, and its error (for ``continue``)
+        self.last_cut: tuple[Command, ReplyCut] | None = None
+        #: while ``continue`` re-runs that command: ("continue" | "as-is", the error)
+        self.resume: tuple[str, ReplyCut] | None = None
 
     # the workflow parts are made on first use, so that %load_ext stays cheap
 
@@ -58,8 +62,14 @@ class LLMMagics(Magics):
                 f"`{command.name}` is not built yet in this version of jupyter-llmdev.",
                 hint="`%llm help` lists what works today.",
             )
-        handler = getattr(self, f"_cmd_{command.name}", None) or getattr(self.workflow, f"cmd_{command.name}")
-        handler(command)
+        try:
+            self._handler(command)(command)
+        except ReplyCut as error:
+            self.last_cut = (command, error)
+            raise
+
+    def _handler(self, command: Command) -> Any:
+        return getattr(self, f"_cmd_{command.name}", None) or getattr(self.workflow, f"cmd_{command.name}")
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -72,6 +82,18 @@ class LLMMagics(Magics):
         from ..config import format_config_table
 
         print(format_config_table(self.resolved_config()))
+
+    def _cmd_continue(self, command: Command) -> None:
+        """Go on with the last cut reply (the model continues it), or ``--as-is``: keep it as it is."""
+        if self.last_cut is None:
+            raise CommandError("No reply was cut by the output limit in this kernel: there is nothing to continue.")
+        original, error = self.last_cut
+        self.resume = ("as-is" if command.flags.get("as-is") else "continue", error)
+        try:
+            self._handler(original)(original)
+        finally:
+            self.resume = None
+        self.last_cut = None
 
     def _cmd_trust(self, command: Command) -> None:
         import getpass
@@ -100,10 +122,11 @@ class LLMMagics(Magics):
             model=str(command.flags["model"]) if "model" in command.flags else None,
             variables=variables,
             exclude_cell_ids=(cell_id,) if cell_id and not replace_id else (),
+            accept_cut=bool(command.flags.get("accept-cut")),
         )
         view = StreamView(rich=self.in_kernel())
         try:
-            result = self._engine_for().ask(request, view)
+            result = self._engine_for().ask(request, view, resume=self.resume)
         except Cancelled as error:
             view.stopped(error.partial, cancelled=True)
             return

@@ -66,7 +66,7 @@ class WorkflowCommands:
                          model=_flag(command, "model"), target=here.target, exclude=here.exclude,
                          variables=variables or None)
         view = MarkdownView(rich=self._rich())
-        outcome = self._run(flow, step, view)
+        outcome = self._run(flow, step, view, command=command)
         if outcome is None:
             return
         view.finish()
@@ -112,7 +112,7 @@ class WorkflowCommands:
         view = StreamView(rich=self._rich())
         names = ", ".join(call.endpoint.describe() for call in step.calls)
         view.status(f"{len(step.calls)} reviewer(s) at once: {names}")
-        outcome = self._run(flow, step, view)
+        outcome = self._run(flow, step, view, command=command)
         if outcome is None:
             return
         answered = sum(1 for entry in outcome.review["reviewers"] if not entry["error"])
@@ -154,7 +154,7 @@ class WorkflowCommands:
             step = flow.doc_update(here.section, here.snapshot, rest, model=_flag(command, "model"),
                                    exclude=here.exclude)
             view = StreamView(rich=rich)
-            outcome = self._run(flow, step, view, sink=_status_only(view))
+            outcome = self._run(flow, step, view, sink=_status_only(view), command=command)
             if outcome is None:
                 return
             self._store(outcome.records, here)
@@ -187,7 +187,7 @@ class WorkflowCommands:
     def _change(self, flow: Workflow, step: Step[Any], command: Command, here: _Here) -> None:
         """Run a developer step (build, fix) and deliver its ChangeSet the way ``ask`` does."""
         view = StreamView(rich=self._rich())
-        outcome = self._run(flow, step, view)
+        outcome = self._run(flow, step, view, command=command)
         if outcome is None:
             return
         view.end_text()
@@ -210,9 +210,17 @@ class WorkflowCommands:
         target = cell_id if snapshot.index(cell_id) is not None else last_id(snapshot)
         return _Here(snapshot, live, target, (cell_id,) if cell_id else (), self.magics.history())
 
-    def _run(self, flow: Workflow, step: Step[T], view: Any, sink: Any = None) -> T | None:
+    def _run(self, flow: Workflow, step: Step[T], view: Any, sink: Any = None, *, command: Command) -> T | None:
+        """Run ``step`` (or, under ``%llm continue``, the continuation of the cut reply instead)."""
+        resume = self.magics.resume
         try:
-            return flow.run(step, sink or view)
+            if resume is not None and resume[0] == "as-is":
+                from ..engine.cut import keep_cut
+
+                return keep_cut(resume[1])  # type: ignore[no-any-return]
+            if resume is not None:
+                return flow.run(flow.continue_cut(resume[1]), sink or view)  # type: ignore[no-any-return]
+            return flow.run(step, sink or view, accept_cut=bool(command.flags.get("accept-cut")))
         except Cancelled as error:
             view.stopped(error.partial, cancelled=True)
             return None
