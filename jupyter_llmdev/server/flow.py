@@ -38,12 +38,17 @@ def panel_say(command: str) -> str:
 
 async def run_workflow(message: dict[str, Any], command: Command, send: Send, *, config: Any,
                        snapshot: NotebookSnapshot, user: str,
-                       environ: dict[str, str] | None = None) -> None:
-    """Run one workflow command for the panel and send its ``done`` (errors propagate)."""
+                       environ: dict[str, str] | None = None, resume: tuple[str, Any] | None = None) -> None:
+    """Run one workflow command for the panel and send its ``done`` (errors propagate).
+
+    ``resume`` (``("continue" | "as-is", the ReplyCut)``): ``/continue`` re-runs the command
+    whose reply was cut, with the continuation (or the cut reply as it is) instead of a new call.
+    """
     from ..engine.workflow import Workflow
 
     flow = Workflow(config, environ=environ, say=panel_say)
     run = _Run(message, command, send, flow, snapshot, _section(message, snapshot), user)
+    run.resume = resume
     await getattr(run, f"cmd_{command.name}")()
 
 
@@ -70,6 +75,8 @@ class _Run:
         self.user = user
         #: the panel's model picker choice for this command's role (a --model flag wins)
         self.model = message.get("model")
+        #: set by ``/continue``: see :func:`run_workflow`
+        self.resume: tuple[str, Any] | None = None
         after = command.flags.get("after")
         self.target = after if isinstance(after, str) and after else message.get("target_cell_id")
 
@@ -86,7 +93,7 @@ class _Run:
             return
         step = self.flow.plan(self.section, self.snapshot, self.command.text, new=bool(self.command.flags.get("new")),
                               model=self._flag("model"), target=self.target)
-        outcome = await self.flow.arun(step, self._sink)
+        outcome = await self._arun(step, self._sink)
         self._done(outcome.text, outcome=outcome, prose=outcome.notes, usage=outcome.usage,
                    context_summary=outcome.context_summary, endpoint=outcome.endpoint,
                    truncated=outcome.truncated)
@@ -117,7 +124,7 @@ class _Run:
         step = self.flow.review(self.section, self.snapshot, self._ref())
         names = ", ".join(call.endpoint.describe() for call in step.calls)
         self._status(f"{len(step.calls)} reviewer(s) at once: {names}")
-        outcome = await self.flow.arun(step, self._status_sink)
+        outcome = await self._arun(step, self._status_sink)
         self._done(review_text(outcome.review), outcome=outcome, prose=outcome.notes)
 
     async def cmd_doc(self) -> None:
@@ -136,7 +143,7 @@ class _Run:
             return
         if action == "update":
             step = self.flow.doc_update(self.section, self.snapshot, rest, model=self._flag("model"))
-            outcome = await self.flow.arun(step, self._status_sink)
+            outcome = await self._arun(step, self._status_sink)
             record = outcome.record
             text = "\n\n".join(part for part in (record.get("summary") or "", outcome.diff) if part)
             self._done(text, outcome=outcome, prose=outcome.notes)
@@ -154,9 +161,19 @@ class _Run:
 
     # -- shared ------------------------------------------------------------------------------
 
+    async def _arun(self, step: Any, sink: Any) -> Any:
+        """Run ``step``, or under ``/continue`` the cut reply's continuation (or the reply as it is)."""
+        if self.resume is not None and self.resume[0] == "as-is":
+            from ..engine.cut import keep_cut
+
+            return keep_cut(self.resume[1])
+        if self.resume is not None:
+            return await self.flow.arun(self.flow.continue_cut(self.resume[1]), sink)
+        return await self.flow.arun(step, sink, accept_cut=bool(self.command.flags.get("accept-cut")))
+
     async def _change(self, step: Any) -> None:
         """A developer step (build, fix): stream it, then propose its ChangeSet with its records."""
-        outcome = await self.flow.arun(step, self._sink)
+        outcome = await self._arun(step, self._sink)
         notes = list(outcome.notes)
         if outcome.changeset is None:
             notes.insert(0, "The reply holds no cells (only fenced blocks become cells); nothing to insert.")

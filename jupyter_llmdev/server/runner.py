@@ -23,6 +23,10 @@ _PANEL_COMMANDS = {
 }
 
 
+#: cut replies kept for ``/continue`` (one per notebook, the newest ones)
+_MAX_CUTS = 32
+
+
 class ChatRunner:
     """Shared by every connection: where notebooks live and the server's traitlets config."""
 
@@ -36,6 +40,8 @@ class ChatRunner:
         self.root_dir = Path(root_dir).expanduser().resolve()
         self.traitlets_config = traitlets_config
         self._environ = environ
+        #: notebook path -> (command, ReplyCut) of its newest cut reply, for ``/continue``
+        self._cuts: dict[str, tuple[Any, Any]] = {}
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -122,15 +128,24 @@ class ChatRunner:
         from ..errors import LLMDevError
         from .flow import WORKFLOW_COMMANDS
 
+        from ..errors import ReplyCut
+
         request_id = message["id"]
+        resume: tuple[str, Any] | None = None
         try:
             command = parse_command(message["line"])
-            if command.name == "ask":
-                await self._ask(message, command, send)
-                return
-            if command.name in WORKFLOW_COMMANDS and command.spec.available:
-                await self._workflow(message, command, send)
-                return
+            if command.name == "continue":
+                command, resume = self._resume(message, command)
+            try:
+                if command.name == "ask":
+                    await self._ask(message, command, send, resume=resume)
+                    return
+                if command.name in WORKFLOW_COMMANDS and command.spec.available:
+                    await self._workflow(message, command, send, resume=resume)
+                    return
+            except ReplyCut as error:
+                self._remember_cut(message, command, error)
+                raise
             if not command.spec.available:
                 answer = (
                     f"/{command.name} is not built yet in this version of jupyter-llmdev. "
@@ -156,7 +171,29 @@ class ChatRunner:
         except WireError as error:
             send(server_message("error", id=request_id, code="bad_message", message=str(error)))
 
-    async def _ask(self, message: dict[str, Any], command: Any, send: Send) -> None:
+    # -- replies cut by the output limit: /continue [--as-is] -------------------------------
+
+    def _remember_cut(self, message: dict[str, Any], command: Any, error: Any) -> None:
+        """Keep the cut reply of ``command`` for the notebook's ``/continue`` (the newest few only)."""
+        key = str((message.get("snapshot") or {}).get("path") or "")
+        self._cuts.pop(key, None)
+        self._cuts[key] = (command, error)
+        while len(self._cuts) > _MAX_CUTS:
+            self._cuts.pop(next(iter(self._cuts)))
+
+    def _resume(self, message: dict[str, Any], command: Any) -> tuple[Any, tuple[str, Any]]:
+        """The command whose reply was cut in this notebook, and how to go on (continue / as-is)."""
+        from ..errors import CommandError
+
+        key = str((message.get("snapshot") or {}).get("path") or "")
+        found = self._cuts.pop(key, None)
+        if found is None:
+            raise CommandError("No reply was cut by the output limit in this notebook: there is nothing to continue.")
+        original, error = found
+        return original, ("as-is" if command.flags.get("as-is") else "continue", error)
+
+    async def _ask(self, message: dict[str, Any], command: Any, send: Send, *,
+                   resume: tuple[str, Any] | None = None) -> None:
         from ..engine.ask import AskRequest, Engine
         from ..llm.types import Delta, Status, StreamEvent
         from ..notebook.snapshot import NotebookSnapshot
@@ -175,6 +212,7 @@ class ChatRunner:
             target_cell_id=str(target) if target else None,
             replace_id=replace_id,
             model=str(model) if model else None,
+            accept_cut=bool(command.flags.get("accept-cut")),
         )
 
         def on_event(event: StreamEvent) -> None:
@@ -183,8 +221,10 @@ class ChatRunner:
             elif isinstance(event, Status):
                 send(server_message("status", id=request_id, text=event.text))
 
-        engine = Engine(self.config(notebook.parent if notebook else None), environ=self._environ)
-        result = await engine.aask(request, on_event)
+        from .flow import panel_say
+
+        engine = Engine(self.config(notebook.parent if notebook else None), environ=self._environ, say=panel_say)
+        result = await engine.aask(request, on_event, resume=resume)
         changeset = None
         if result.changeset is not None:
             changeset = result.changeset.to_dict()
@@ -205,7 +245,8 @@ class ChatRunner:
             )
         )
 
-    async def _workflow(self, message: dict[str, Any], command: Any, send: Send) -> None:
+    async def _workflow(self, message: dict[str, Any], command: Any, send: Send, *,
+                        resume: tuple[str, Any] | None = None) -> None:
         from ..engine.workflow import local_user
         from ..notebook.snapshot import NotebookSnapshot
         from .flow import run_workflow
@@ -215,7 +256,7 @@ class ChatRunner:
         snapshot.path = str(notebook) if notebook else None
         environ = dict(self._environ) if self._environ is not None else None
         await run_workflow(message, command, send, config=self.config(notebook.parent if notebook else None),
-                           snapshot=snapshot, user=local_user(), environ=environ)
+                           snapshot=snapshot, user=local_user(), environ=environ, resume=resume)
 
     def _config_text(self, message: dict[str, Any]) -> str:
         from ..config import format_config_table
@@ -248,9 +289,16 @@ class ChatRunner:
         if notebook is None or not notebook.is_file():
             raise CommandError("Save the notebook first: export works on the saved file.")
         to = command.flags.get("to")
-        target = self._notebook_file(str(notebook.parent.relative_to(self.root_dir) / str(to))) if to else None
+        # --to is relative to the notebook's folder; export confines it, lib_path, the notebooks
+        # it reads and every file it writes to root_dir (and the project): PathOutsideRoot
+        target = notebook.parent / str(to) if to else None
         result = await asyncio.to_thread(
-            export_notebooks, [notebook], to=target, check=bool(command.flags.get("check")), cwd=self.root_dir
+            export_notebooks,
+            [notebook],
+            to=target,
+            check=bool(command.flags.get("check")),
+            cwd=notebook.parent,
+            root=self.root_dir,
         )
         lines, _ = export_report(result)
         return "\n".join([f"Exported the saved {notebook.name} (save first to include unsaved edits).", *lines])
