@@ -95,7 +95,7 @@ def start_jupyter_server(base: Path, environ: dict[str, str]) -> JupyterProcess:
     env.update(environ)
     env.update(JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_RUNTIME_DIR=str(base / "runtime"),
                JUPYTER_DATA_DIR=str(base / "data"), JUPYTER_PLATFORM_DIRS="1")
-    command = [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
+    command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                "--ServerApp.log_level=DEBUG"]
