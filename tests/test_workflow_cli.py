@@ -181,7 +181,7 @@ def test_every_reviewer_failing_records_nothing(nb_path: Path, openai_env, secon
     second.responder = respond_by_role({REV_B: lambda body: Reply(fault="404_model")})
     code, _, err = run(capsys, "review", str(nb_path))
     assert code == 3
-    assert "Every reviewer failed" in err and "openai:rev-a" in err and "second:rev-b" in err
+    assert "No reviewer produced a usable review" in err and "openai:rev-a" in err and "second:rev-b" in err
     assert nb_path.read_bytes() == before
 
 

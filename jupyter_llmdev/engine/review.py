@@ -55,10 +55,11 @@ def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnaps
                                snapshot=snapshot, history=history, exclude=exclude))
 
     def finish(results: list[CallResult]) -> ReviewOutcome:
+        results = [_usable(result) for result in results]
         failures = [result for result in results if result.error is not None]
         if len(failures) == len(results):
             reasons = "; ".join(f"{r.call.endpoint.describe()}: {_one_line(r.error)}" for r in failures)
-            raise LLMError(f"Every reviewer failed, so no review was recorded ({reasons}).",
+            raise LLMError(f"No reviewer produced a usable review, so none was recorded ({reasons}).",
                            hint="Check the reviewer_models configuration (`config`) and try again.")
         entries = []
         for result in results:
@@ -84,6 +85,20 @@ def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnaps
         return ReviewOutcome(records=records, review=review, change=change, notes=notes)
 
     return Step(calls, finish, isolated=True)
+
+
+def _usable(result: CallResult) -> CallResult:
+    """``result``, or a failed one when its reply holds neither a verdict nor a finding: such a
+    reply (a refusal, a chat about something else, junk) is unparsed, never a clean review."""
+    if result.error is not None or result.finished is None:
+        return result
+    from ..replies import parse_review
+
+    parsed = parse_review(result.finished.text)
+    if parsed.verdict is None and not parsed.findings:
+        return CallResult(result.call, error=LLMError(
+            "its reply holds neither a VERDICT line nor a finding (unparsed, not counted as clean)"))
+    return result
 
 
 def _latest_reviewable(flow: Workflow, section: dict[str, Any]) -> ChangeSet:
