@@ -33,6 +33,10 @@ AUTH_RESOURCE = "jupyter_llmdev"
 #: the message of an ``internal`` error (the details go to the server log, never to the browser)
 _INTERNAL = "jupyter-llmdev hit an unexpected error; the Jupyter server log has the details."
 
+# tornado's loggers get the token filter when the extension loads (this module is imported then),
+# before any of its handlers (this one, /info) can log; the server app's logger on first connection
+logscrub.install()
+
 
 class ChatHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ignore[misc]
     """One panel connection; each request runs as an asyncio task on the server's loop."""
