@@ -127,9 +127,9 @@ class WorkflowCommands:
         here = self._here()
         only = _flag(command, "only")
         flow = self._flow()
+        # fix cells go after the reviewed change (the engine's default), never where the cursor is
         step = flow.fix(here.section, here.snapshot, _ref(command), only=parse_only(only) if only else None,
-                        model=_flag(command, "model"), target=_flag(command, "after") or here.target,
-                        exclude=here.exclude)
+                        model=_flag(command, "model"), target=_flag(command, "after"), exclude=here.exclude)
         self._change(flow, step, command, here)
 
     def cmd_doc(self, command: Command) -> None:

@@ -106,8 +106,10 @@ class _Run:
 
     async def cmd_build(self) -> None:
         no_plan = self.command.text if self.command.flags.get("no-plan") else None
+        # placed by the plan and the reviewed change, never by where the panel's cursor is: build
+        # appends (or follows --after), fix follows the reviewed change
         step = self.flow.build(self.section, self.snapshot, None if no_plan is not None else self._ref(),
-                               no_plan=no_plan, model=self._flag("model"), target=self.target)
+                               no_plan=no_plan, model=self._flag("model"), target=self._flag("after"))
         await self._change(step)
 
     async def cmd_fix(self) -> None:
@@ -115,7 +117,7 @@ class _Run:
 
         only = self._flag("only")
         step = self.flow.fix(self.section, self.snapshot, self._ref(), only=parse_only(only) if only else None,
-                             model=self._flag("model"), target=self.target)
+                             model=self._flag("model"), target=self._flag("after"))
         await self._change(step)
 
     async def cmd_review(self) -> None:
