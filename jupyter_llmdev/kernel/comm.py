@@ -7,7 +7,8 @@ Two comms, so that frontend messages are never queued behind the running cell:
   on another thread, so it only stores the snapshot and notifies a condition.
 * ``jupyter_llmdev_front`` -- opened by the kernel on first use; carries kernel -> frontend
   traffic (``apply``: a ChangeSet to insert into the live notebook; ``record``: a plan, review
-  or doc record to store in the notebook's metadata).
+  or doc record to store in the notebook's metadata), addressed to the ``client`` that ran the
+  cell: every open page receives it, only that one applies it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from .._version import PROTOCOL_VERSION
 from ..notebook.snapshot import NotebookSnapshot
 from ..safety.nesting import MAX_DEPTH, too_deep
 
-__all__ = ["FRONT_TARGET", "KERNEL_TARGET", "LiveChannel", "compatible", "snapshot_problem"]
+__all__ = [
+    "FRONT_TARGET", "KERNEL_TARGET", "LiveChannel", "compatible", "executing_client", "snapshot_problem",
+]
 
 KERNEL_TARGET = "jupyter_llmdev"
 FRONT_TARGET = "jupyter_llmdev_front"
@@ -109,10 +112,16 @@ class LiveChannel:
     # -- kernel -> frontend ----------------------------------------------------------------
 
     def send(self, method: str, **fields: Any) -> bool:
-        """Send ``{method, protocol_version, **fields}`` to the frontend; False when none listens."""
+        """Send ``{method, protocol_version, client, **fields}`` to the frontend; False when none listens.
+
+        Every page with the notebook open (collaboration: several browsers) receives the comm's
+        messages; ``client`` names the one whose execute request is running, which alone applies
+        it (the others see the result through the shared model).
+        """
         if not self.connected:
             return False
-        self._front_comm().send({"method": method, "protocol_version": PROTOCOL_VERSION, **fields})
+        header = {"method": method, "protocol_version": PROTOCOL_VERSION, "client": executing_client()}
+        self._front_comm().send({**header, **fields})
         return True
 
     def send_apply(self, changeset: dict[str, Any], *, notebook_path: str | None) -> bool:
@@ -132,6 +141,22 @@ class LiveChannel:
     def _forget_front(self, msg: dict[str, Any]) -> None:
         del msg
         self._front = None
+
+
+def executing_client() -> str | None:
+    """The session id of the frontend whose execute request is running (``header.session``).
+
+    A JupyterLab kernel connection stamps its own ``clientId`` there, so the page that ran the
+    ``%llm`` cell recognises the messages meant for it. ``None`` outside a kernel.
+    """
+    from IPython import get_ipython
+
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None:
+        return None
+    parent = kernel.get_parent() or {}
+    session = (parent.get("header") or {}).get("session")
+    return session if isinstance(session, str) and session else None
 
 
 def snapshot_problem(data: dict[str, Any]) -> str | None:

@@ -147,3 +147,25 @@ def open_panel(page: Any, *, palette: bool = False) -> Any:
                 raise
             page.keyboard.press("Escape")
     return panel
+
+
+def live_notebook(page: Any, path: str) -> Any:
+    """The live document of the open notebook ``path`` in ``page``: ``{cells: [{id, cell_type, source}],
+    metadata}``, read through ``window.jupyterapp`` (the lab servers expose it); None if not open."""
+    return page.evaluate(
+        """(path) => {
+            for (const widget of window.jupyterapp.shell.widgets('main')) {
+                const model = widget.context && widget.context.path === path ? widget.content.model : null;
+                if (model) {
+                    const shared = model.sharedModel;
+                    return {
+                        cells: shared.cells.map(cell => ({id: cell.getId(), cell_type: cell.cell_type,
+                                                          source: cell.getSource()})),
+                        metadata: shared.getMetadata()
+                    };
+                }
+            }
+            return null;
+        }""",
+        path,
+    )

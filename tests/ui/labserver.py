@@ -77,9 +77,15 @@ def _free_port() -> int:
 
 
 def start_jupyter(
-    base: Path, environ: dict[str, str], *, app: str = "lab", server_extension: bool = True
+    base: Path, environ: dict[str, str], *, app: str = "lab", server_extension: bool = True,
+    collaborative: bool = False,
 ) -> LabServer:
-    """Start ``jupyter lab`` (``app="notebook"``: Notebook 7) in ``base`` and wait until it answers."""
+    """Start ``jupyter lab`` (``app="notebook"``: Notebook 7) in ``base`` and wait until it answers.
+
+    With jupyter-collaboration installed every lab would be collaborative: real-time collaboration
+    stays off (its documented ``YDocExtension.disable_rtc``) unless ``collaborative``, so the other
+    tests exercise the plain document model on purpose.
+    """
     root, config, settings = base / "root", base / "config", base / "settings"
     for folder in (root, config, settings, base / "workspaces", base / "runtime", base / "ipython"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -92,9 +98,12 @@ def start_jupyter(
     labextensions.mkdir(exist_ok=True)
     if not (labextensions / "jupyter-llmdev").exists():
         (labextensions / "jupyter-llmdev").symlink_to(LABEXT_BUILD, target_is_directory=True)
-    (config / "jupyter_server_config.json").write_text(json.dumps(
-        {"ServerApp": {"jpserver_extensions": {"jupyter_llmdev": server_extension}}}
-    ), encoding="utf-8")
+    (config / "jupyter_server_config.json").write_text(json.dumps({
+        "ServerApp": {"jpserver_extensions": {"jupyter_llmdev": server_extension}},
+        "YDocExtension": {"disable_rtc": not collaborative},
+        # window.jupyterapp: tests read the live document (cell ids) through it
+        "LabApp": {"expose_app_in_browser": True},
+    }), encoding="utf-8")
     port, token = _free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k not in _LEAKY}
     env.update(environ)

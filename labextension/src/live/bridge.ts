@@ -22,19 +22,25 @@ export const FRONT_TARGET = 'jupyter_llmdev_front';
 /** A cell that runs the magic: `%llm ...` or `%%llm` on some line. */
 const USES_LLM = /^\s*%%?llm\b/m;
 
-/** `apply` from the kernel. */
-interface ApplyMessage {
-  method: 'apply';
+/**
+ * What every kernel -> frontend message carries: `client` is the kernel `clientId` of the page
+ * whose execute request ran the cell (null: unknown, e.g. an older kernel).
+ */
+interface AddressedMessage {
   protocol_version: string;
+  client?: string | null;
   notebook_path: string | null;
+}
+
+/** `apply` from the kernel. */
+interface ApplyMessage extends AddressedMessage {
+  method: 'apply';
   changeset: ChangeSet;
 }
 
 /** `record` from the kernel: one plan, review or doc record to store (same id: replaced). */
-interface RecordMessage {
+interface RecordMessage extends AddressedMessage {
   method: 'record';
-  protocol_version: string;
-  notebook_path: string | null;
   kind: string;
   record: unknown;
 }
@@ -153,6 +159,10 @@ export class LiveBridge {
     if (data?.method !== 'apply' && data?.method !== 'record') {
       return;
     }
+    if (!addressedTo(data, kernel)) {
+      // another page ran the cell and applies it; this page sees it through the shared model
+      return;
+    }
     const panel = this._panelFor(kernel, data.notebook_path);
     if (!panel?.content.model) {
       return;
@@ -188,4 +198,13 @@ export class LiveBridge {
     });
     return panels.find(panel => panel.context.path === path) ?? panels[0] ?? null;
   }
+}
+
+/**
+ * Whether this page must carry out `data`: every page on the kernel receives the comm's messages
+ * (two browsers on one notebook with jupyter-collaboration), and only the one whose kernel
+ * connection sent the execute request applies them, so each change lands exactly once.
+ */
+export function addressedTo(data: AddressedMessage, kernel: Kernel.IKernelConnection): boolean {
+  return typeof data.client !== 'string' || data.client === kernel.clientId;
 }
