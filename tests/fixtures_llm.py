@@ -33,12 +33,14 @@ TEST_KEY = "sk-test-0123456789abcdef"
 #: limits that keep failing tests quick (retries wait 0.05 s, 0.1 s, ...)
 FAST_LIMITS = RequestLimits(
     max_output_tokens=512,
+    connect_timeout=2.0,
     first_token_timeout=2.0,
+    between_tokens_timeout=2.0,
     total_timeout=5.0,
-    request_timeout=2.0,
     retries=2,
     backoff=0.05,
     max_backoff=0.5,
+    max_retry_wait=2.0,
 )
 
 

@@ -9,11 +9,16 @@ It speaks the wire format of api.openai.com (SSE ``data: {...}`` chunks over chu
     ...
     server.stop()
 
+It can also play llama.cpp's server: ``Reply(delay_first=60, ping_every=15)`` is a request
+waiting in its queue (``: ping`` SSE comments, no tokens), ``OpenAIServer(n_ctx=4096)`` answers
+``GET /props`` and sends an empty 200 stream for a prompt longer than that, and
+``model_info={"m": {"max_model_len": 8192}}`` adds fields to ``GET /v1/models`` like vLLM's.
+
 Standalone (any process can then use it through ``OPENAI_BASE_URL``)::
 
     python tests/openai_server.py --port 8765 --reply "Hello"
 
-Only the standard library is used (the wire format itself: openai_wire.py, next to this file),
+Only the standard library is used (the replies: openai_script.py; the wire format: openai_wire.py),
 so benchmarks and subprocesses can import it too.
 """
 
@@ -26,95 +31,25 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Literal, Union, get_args
+from typing import Any, Callable, Literal
 
+from openai_script import AUTO, FAULTS, RecordedRequest, Reply
 from openai_wire import (
     ERROR_FAULTS,
     SSE_DONE,
+    SSE_PING,
     completion_body,
     error_body,
     fault_error,
+    models_body,
+    prompt_tokens,
+    props_body,
     sse_event,
     stream_events,
 )
 
-__all__ = ["FAULTS", "OpenAIServer", "RecordedRequest", "Reply"]
-
-Fault = Literal["429", "500", "503", "timeout", "cut", "malformed", "empty",
-                "400", "400_context", "401", "404_model"]
-#: every value ``Reply.fault`` accepts
-FAULTS: tuple[str, ...] = get_args(Fault)
-
-#: ``Reply.usage`` default: count tokens as ceil(chars / 4) of the prompt and the reply
-AUTO = "auto"
-
-
-@dataclass
-class Reply:
-    """What the server answers to one chat-completions request."""
-
-    text: str = "Hello from the test server."
-    #: the content pieces, one per SSE chunk; default: ``text`` cut every ``chunk_size`` chars
-    chunks: list[str] | None = None
-    chunk_size: int = 16
-    #: model name in the chunks; default: the requested model
-    model: str | None = None
-    finish_reason: str | None = "stop"
-    #: ``"auto"``, an explicit usage dict, or ``None`` for no usage chunk at all
-    usage: Union[dict[str, Any], str, None] = AUTO
-    #: with usage ``"auto"``: report ``prompt_tokens_details.cached_tokens``
-    cached_tokens: int | None = None
-    #: ``None``: answer as the request asks; ``False``: plain JSON even to ``stream=True``
-    stream: bool | None = None
-    #: first chunk is ``{"role": "assistant"}`` without a ``content`` key
-    role_chunk_without_content: bool = False
-    #: an ``{"content": ""}`` chunk between every two content chunks
-    empty_content_chunk: bool = False
-    #: seconds after the headers before the first chunk
-    delay_first: float = 0.0
-    #: seconds between chunks
-    delay_between: float = 0.0
-    #: after this many content chunks, wait ``pause`` seconds once (a stall mid-reply)
-    pause_after: int | None = None
-    pause: float = 0.0
-    fault: Fault | None = None
-    #: with fault "429": the ``retry-after`` header (seconds)
-    retry_after: float | None = None
-    #: with "cut" / "malformed": content chunks sent before the fault
-    fault_after: int = 1
-    #: with "timeout": the longest the server keeps the request open (stop() ends it sooner)
-    hang: float = 30.0
-    #: error faults: override OpenAI's message / code / param
-    error_message: str | None = None
-    error_code: str | None = None
-    error_param: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.fault is not None and self.fault not in FAULTS:
-            raise ValueError(f"unknown fault {self.fault!r}; use one of {FAULTS}")
-
-    def pieces(self) -> list[str]:
-        """The content pieces this reply streams."""
-        if self.chunks is not None:
-            return list(self.chunks)
-        size = max(1, self.chunk_size)
-        return [self.text[i : i + size] for i in range(0, len(self.text), size)]
-
-
-@dataclass
-class RecordedRequest:
-    """One request as the server saw it; the API key itself is never kept."""
-
-    method: str
-    path: str
-    #: lower-case header names; ``authorization`` is removed (see ``auth_present``/``key_tail``)
-    headers: dict[str, str]
-    body: Any
-    auth_present: bool = False
-    #: last 4 characters of the bearer token, for asserting which key was sent
-    key_tail: str | None = None
+__all__ = ["AUTO", "FAULTS", "OpenAIServer", "RecordedRequest", "Reply", "serve_until_interrupted"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -145,10 +80,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         owner = self.server.owner
         self._record(None)
-        if self.path.split("?")[0].rstrip("/") == "/v1/models":
-            data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "test"}
-                    for m in owner.models]
-            self._send_json(200, {"object": "list", "data": data})
+        path = self.path.split("?")[0].rstrip("/")
+        if owner.get_status is not None:
+            self._send_json(owner.get_status, error_body("GET is broken here", "server_error"))
+        elif path == "/v1/models":
+            self._send_json(200, models_body(owner.models, owner.model_info))
+        elif path == "/props" and owner.n_ctx is not None and owner.props != "none":
+            self._send_json(200, props_body(owner.n_ctx, owner.props))
         else:
             self._send_json(404, error_body(f"Invalid URL (GET {self.path})", "invalid_request_error"))
 
@@ -191,7 +129,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(fault, reply, model)
             return
         streaming = bool(request.get("stream")) if reply.stream is None else reply.stream
-        if streaming:
+        owner = self.server.owner
+        if streaming and owner.n_ctx is not None and prompt_tokens(request) > owner.n_ctx:
+            self._stream_headers()  # llama.cpp's answer to a prompt over its context: nothing
+            self.wfile.write(SSE_DONE)
+        elif streaming:
             self._stream(reply, request, model)
         else:
             self._send_json(200, completion_body(reply, request, model))
@@ -211,30 +153,44 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, reply: Reply, request: dict, model: str) -> None:
-        owner = self.server.owner
+    def _stream_headers(self) -> None:
         self.send_response(200)
         self.send_header("content-type", "text/event-stream; charset=utf-8")
         self.send_header("transfer-encoding", "chunked")
         self.send_header("cache-control", "no-cache")
-        self.send_header("x-request-id", f"req_test{len(owner.requests)}")
+        self.send_header("x-request-id", f"req_test{len(self.server.owner.requests)}")
         self.end_headers()
-        if reply.delay_first and owner._stopping.wait(reply.delay_first):
-            self._abort()
-            return
-        events = stream_events(reply, request, model)
+
+    def _stream(self, reply: Reply, request: dict, model: str) -> None:
+        self._stream_headers()
+        events = stream_events(reply, request, model, self.headers.get("authorization") or "")
         try:
+            if self._wait(reply, reply.delay_first):
+                self._abort()
+                return
             self._send_events(reply, events)
         except (BrokenPipeError, ConnectionResetError):
             # the client hung up mid-stream (cancel, timeout, cap)
             self.close_connection = True
-            owner._count_disconnect()
+            self.server.owner._count_disconnect()
+
+    def _wait(self, reply: Reply, seconds: float) -> bool:
+        """Wait ``seconds``, sending ``: ping`` comments if the reply says so; True: stopping."""
+        stopping = self.server.owner._stopping
+        if not reply.ping_every:
+            return bool(seconds) and stopping.wait(seconds)
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if stopping.wait(min(left, reply.ping_every)):
+                return True
+            if end - time.monotonic() > 0:
+                self.wfile.write(SSE_PING)
+        return False
 
     def _send_events(self, reply: Reply, events: list[tuple[str, str]]) -> None:
-        stopping = self.server.owner._stopping
         content = 0
         for number, (kind, data) in enumerate(events):
-            if number and reply.delay_between and stopping.wait(reply.delay_between):
+            if number and reply.delay_between and self._wait(reply, reply.delay_between):
                 self._abort()
                 return
             if kind == "cut":
@@ -243,7 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(sse_event(data))
             if kind == "content":
                 content += 1
-                if content == reply.pause_after and stopping.wait(reply.pause):
+                if content == reply.pause_after and self._wait(reply, reply.pause):
                     self._abort()
                     return
         self.wfile.write(SSE_DONE)
@@ -272,10 +228,20 @@ class _HTTPServer(ThreadingHTTPServer):
 class OpenAIServer:
     """A scriptable OpenAI-compatible server on 127.0.0.1 (port 0: any free port)."""
 
-    def __init__(self, port: int = 0, *, models: list[str] | None = None) -> None:
+    def __init__(self, port: int = 0, *, models: list[str] | None = None,
+                 model_info: dict[str, dict[str, Any]] | None = None, n_ctx: int | None = None,
+                 props: Literal["new", "old", "none"] = "new") -> None:
         self.port = port
         #: ids listed by GET /v1/models
         self.models = list(models or ["test-model"])
+        #: extra fields of GET /v1/models entries by id (``max_model_len``, ``context_length``)
+        self.model_info = dict(model_info or {})
+        #: llama.cpp's context size: served by GET /props (unless ``props`` is "none"), and a
+        #: longer prompt gets an empty 200 stream
+        self.n_ctx = n_ctx
+        self.props = props
+        #: answer every GET with this error status (discovery failing); None: serve them
+        self.get_status: int | None = None
         #: answers requests when the script queue is empty
         self.responder: Callable[[dict], Reply] = lambda request: Reply()
         #: every request received, in order

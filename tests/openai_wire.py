@@ -7,11 +7,12 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # only for annotations: openai_server imports this module
-    from openai_server import Reply
+if TYPE_CHECKING:  # only for annotations
+    from openai_script import Reply
 
-__all__ = ["ERROR_FAULTS", "SSE_DONE", "ChunkFrame", "completion_body", "error_body",
-           "estimate_tokens", "fault_error", "http_chunk", "sse_event", "stream_events", "usage_of"]
+__all__ = ["ERROR_FAULTS", "SSE_DONE", "SSE_PING", "ChunkFrame", "completion_body", "error_body",
+           "estimate_tokens", "fault_error", "http_chunk", "models_body", "prompt_tokens",
+           "props_body", "sse_event", "stream_events", "usage_of"]
 
 # -- OpenAI's error bodies -------------------------------------------------------------------
 
@@ -35,6 +36,8 @@ _ERRORS: dict[str, tuple[int, str, str, str | None, str | None]] = {
             "invalid_api_key", None),
     "404_model": (404, "The model `{model}` does not exist or you do not have access to it.",
                   "invalid_request_error", "model_not_found", None),
+    # a proxy in front of the model that quotes the credentials it got (Basic or Bearer)
+    "echo_auth": (401, "bad key {auth}", "invalid_request_error", "invalid_api_key", None),
 }
 
 #: the faults answered with an HTTP error status and an error body
@@ -48,10 +51,16 @@ def error_body(message: str, type_: str, code: str | None = None, param: str | N
 
 def fault_error(fault: str, reply: Reply, model: str,
                 auth: str) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """(status, body, extra headers) of an error fault; ``auth`` is the Authorization header."""
+    """(status, body, extra headers) of an error fault; ``auth`` is the Authorization header.
+
+    Messages may say ``{model}``, ``{masked}`` (the key as OpenAI masks it) and ``{auth}`` (the
+    whole Authorization header, as a careless proxy echoes it); ``reply.error_status`` replaces
+    the fault's HTTP status.
+    """
     status, message, type_, code, param = _ERRORS[fault]
+    status = reply.error_status or status
     masked = f"{auth[7:10]}***{auth[-4:]}" if len(auth) > 14 else "***"
-    message = (reply.error_message or message).format(model=model, masked=masked)
+    message = (reply.error_message or message).format(model=model, masked=masked, auth=auth)
     headers = {}
     if fault == "429" and reply.retry_after is not None:
         headers["retry-after"] = f"{reply.retry_after:g}"
@@ -80,6 +89,9 @@ def sse_event(data: str) -> bytes:
 #: ``[DONE]`` and the end of the chunked body in one write, so clients can keep the connection
 SSE_DONE: bytes = http_chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n"
 
+#: an SSE comment, as llama.cpp's server sends every 15 s while a request waits in its queue
+SSE_PING: bytes = http_chunk(b": ping\n\n")
+
 
 class ChunkFrame:
     """Builds ``chat.completion.chunk`` JSON lines sharing one id, like OpenAI's."""
@@ -107,7 +119,19 @@ class ChunkFrame:
 # -- bodies ----------------------------------------------------------------------------------
 
 
-def stream_events(reply: Reply, request: dict, model: str) -> list[tuple[str, str]]:
+def _broken(reply: Reply, model: str, auth: str) -> tuple[str, str]:
+    """The event of a mid-stream fault: a dropped connection, a bad chunk, an error event."""
+    if reply.fault == "cut":
+        return ("cut", "")
+    if reply.fault == "stream_error":
+        message = (reply.error_message or "The server had an error while processing your "
+                   "request.").format(model=model, auth=auth, masked="***")
+        return ("chunk", json.dumps(error_body(message, "server_error", reply.error_code)))
+    return ("chunk", '{"id": "chatcmpl-broken", "cho')
+
+
+def stream_events(reply: Reply, request: dict, model: str,
+                  auth: str = "") -> list[tuple[str, str]]:
     """The SSE payloads of one streamed reply as (kind, data); kind "cut" drops the connection."""
     frame = ChunkFrame(model)
     first_delta: dict[str, Any] = {"role": "assistant"}
@@ -116,15 +140,16 @@ def stream_events(reply: Reply, request: dict, model: str) -> list[tuple[str, st
     events = [("chunk", frame.chunk(first_delta))]
     if reply.fault == "empty":
         return events
-    broken = ("cut", "") if reply.fault == "cut" else ("chunk", '{"id": "chatcmpl-broken", "cho')
+    mid_stream = reply.fault in ("cut", "malformed", "stream_error")
+    broken = _broken(reply, model, auth)
     pieces = reply.pieces()
     for number, piece in enumerate(pieces):
         if number and reply.empty_content_chunk:
             events.append(("chunk", frame.chunk({"content": ""})))
-        if reply.fault in ("cut", "malformed") and number == reply.fault_after:
+        if mid_stream and number == reply.fault_after:
             events.append(broken)
         events.append(("content", frame.chunk({"content": piece})))
-    if reply.fault in ("cut", "malformed") and reply.fault_after >= len(pieces):
+    if mid_stream and reply.fault_after >= len(pieces):
         events.append(broken)
     events.append(("chunk", frame.chunk({}, finish_reason=reply.finish_reason)))
     usage = usage_of(reply, request)
@@ -144,6 +169,30 @@ def usage_of(reply: Reply, request: dict) -> dict[str, Any] | None:
     if reply.cached_tokens is not None:
         usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens, "audio_tokens": 0}
     return usage
+
+
+def prompt_tokens(request: dict) -> int:
+    """The prompt tokens a tokenizer-less server would count: ceil(chars of contents / 4)."""
+    messages = request.get("messages") or []
+    return estimate_tokens("".join(str(m.get("content") or "") for m in messages
+                                   if isinstance(m, dict)))
+
+
+def models_body(models: list[str], info: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``GET /v1/models``: OpenAI's list, each entry with its extra fields from ``info``
+    (vLLM's ``max_model_len``, OpenRouter's ``context_length``, ...)."""
+    data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "test",
+             **info.get(m, {})} for m in models]
+    return {"object": "list", "data": data}
+
+
+def props_body(n_ctx: int, shape: str) -> dict[str, Any]:
+    """llama.cpp's ``GET /props``: ``n_ctx`` under ``default_generation_settings`` ("new"
+    builds) or at the top level ("old" builds)."""
+    if shape == "old":
+        return {"n_ctx": n_ctx, "total_slots": 1, "chat_template": ""}
+    return {"default_generation_settings": {"n_ctx": n_ctx, "params": {"n_predict": -1}},
+            "total_slots": 1, "model_path": "/models/test.gguf", "chat_template": ""}
 
 
 def completion_body(reply: Reply, request: dict, model: str) -> dict[str, Any]:

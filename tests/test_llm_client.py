@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import socket
@@ -30,6 +31,7 @@ from jupyter_llmdev.errors import (
 from jupyter_llmdev.llm import retry, transport
 from jupyter_llmdev.llm.client import LLMClient
 from jupyter_llmdev.llm.errors_map import ErrorContext
+from jupyter_llmdev.llm.secrets import Secrets
 from jupyter_llmdev.llm.types import Delta, Endpoint, Finished, RequestLimits, Status
 
 # -- success -----------------------------------------------------------------------------------
@@ -40,7 +42,8 @@ def test_stream_yields_status_deltas_and_finished_with_usage(
 ) -> None:
     openai_server.script(Reply(text="def f():\n    return 1\n", chunk_size=5, cached_tokens=2))
     events = run(llm_client)
-    assert events[0] == Status("waiting for test:test-model...")
+    assert (events[0].text, events[0].phase) == ("waiting for test:test-model...", "waiting")
+    assert events[1] == Status("test:test-model is replying", phase="replying")
     assert "".join(texts(events, Delta)) == "def f():\n    return 1\n"
     finished = events[-1]
     assert isinstance(finished, Finished)
@@ -149,9 +152,10 @@ def test_5xx_is_retried_with_exponential_backoff_then_succeeds(
     openai_server: OpenAIServer, llm_client: LLMClient
 ) -> None:
     openai_server.script(Reply(fault="503"), Reply(fault="500"), Reply(text="ok"))
-    statuses = texts(run(llm_client), Status)
-    assert statuses[1:] == ["server error 503, retrying in 0.05 s (1/2)",
-                            "server error 500, retrying in 0.1 s (2/2)"]
+    statuses = [event.text for event in run(llm_client)
+                if isinstance(event, Status) and event.phase == "retrying"]
+    assert statuses == ["server error 503, retrying in 0.05 s (1/2)",
+                        "server error 500, retrying in 0.1 s (2/2)"]
 
 
 @pytest.mark.parametrize(("fault", "error", "text"), [
@@ -196,7 +200,8 @@ def test_unreachable_server_names_the_url_without_credentials(llm_limits: Reques
     message = str(info.value)
     assert f"http://127.0.0.1:{port}/v1" in message
     assert "secret" not in message and "hidden" not in message
-    assert len(texts(events, Status)) == 3  # waiting + 2 retries
+    assert [event.phase for event in events] == ["waiting", "retrying", "waiting", "retrying",
+                                                 "waiting"]
 
 
 # -- failures after the stream opened ----------------------------------------------------------
@@ -234,9 +239,10 @@ def test_silence_is_a_first_token_timeout(openai_server: OpenAIServer, llm_clien
 
 def test_stall_mid_reply_keeps_the_partial(openai_server: OpenAIServer,
                                            llm_client: LLMClient) -> None:
-    client = with_limits(llm_client, request_timeout=0.5)
+    client = with_limits(llm_client, between_tokens_timeout=0.5)
     openai_server.script(Reply(text="abcdefgh", chunk_size=4, pause_after=1, pause=3.0))
-    with pytest.raises(LLMTimeout, match=r"sent nothing for 0.5 s in the middle") as info:
+    with pytest.raises(LLMTimeout, match=r"sent no token for 0.5 s in the middle of its reply "
+                                         r"\(between_tokens_timeout\)") as info:
         run(client)
     assert info.value.partial == "abcd"
 
@@ -362,11 +368,17 @@ def test_importing_the_client_does_not_import_openai() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-def test_openai_clients_are_cached_per_base_url_and_key(openai_server: OpenAIServer) -> None:
+def test_openai_clients_are_cached_per_loop_base_url_and_key(openai_server: OpenAIServer) -> None:
     url = openai_server.base_url
-    first = transport.sync_openai(url, "sk-one-aaaaaaaa", 5)
-    assert transport.sync_openai(url, "sk-one-aaaaaaaa", 5) is first
-    assert transport.sync_openai(url, "sk-two-bbbbbbbb", 5) is not first
+
+    async def clients() -> tuple[Any, Any, Any]:
+        return (transport.async_openai(url, "sk-one-aaaaaaaa"),
+                transport.async_openai(url, "sk-one-aaaaaaaa"),
+                transport.async_openai(url, "sk-two-bbbbbbbb"))
+
+    first, same, other = asyncio.run(clients())
+    assert same is first and other is not first
+    assert asyncio.run(clients())[0] is not first  # another event loop, other connections
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -388,9 +400,9 @@ def test_urls_lose_credentials_and_loopback_is_recognised() -> None:
 
 
 def test_messages_are_scrubbed_of_keys() -> None:
-    ctx = ErrorContext(Endpoint(model="m"), "u", api_key="secret-value-123")
+    ctx = ErrorContext(Endpoint(model="m"), "u", Secrets.of(None, "secret-value-123"))
     text = "got secret-value-123, sk-proj-abcdef123456 and Bearer xyz.abc"
-    assert ctx.scrub(text) == "got ***, *** and ***"
+    assert ctx.scrub(text) == "got ***, *** and Bearer ***"
 
 
 def test_provider_without_key_env_needs_no_key(openai_server: OpenAIServer) -> None:

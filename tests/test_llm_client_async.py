@@ -29,7 +29,9 @@ def test_async_success_retry_and_usage(openai_server: OpenAIServer,
     openai_server.script(Reply(fault="429", retry_after=0.05), Reply(text="async ok", cached_tokens=1))
     events = asyncio.run(collect(llm_client))
     assert texts(events, Status) == ["waiting for test:test-model...",
-                                     "rate limited, retrying in 0.05 s (1/2)"]
+                                     "rate limited, retrying in 0.05 s (1/2)",
+                                     "waiting for test:test-model...",
+                                     "test:test-model is replying"]
     assert events[-1].text == "async ok" and events[-1].usage.cached_tokens == 1
     assert openai_server.completion_requests[-1].body["max_tokens"] == 512
 

@@ -52,10 +52,14 @@ SCALAR_KEYS = (
     "context_cells",
     "prose_as_markdown",
     "max_output_tokens",
+    "context_window",
+    "connect_timeout",
     "first_token_timeout",
+    "between_tokens_timeout",
     "total_timeout",
     "request_timeout",
     "retries",
+    "max_retry_wait",
 )
 
 
@@ -183,29 +187,64 @@ class LLMDevConfig(Configurable):
         config=True,
         help="Most tokens a model may write in one reply. Env: LLMDEV_MAX_OUTPUT_TOKENS.",
     )
+    context_window = Int(
+        0,
+        config=True,
+        help=(
+            "Tokens a model accepts, prompt and reply together. A prompt that cannot fit is "
+            "refused before it is sent, with the numbers. 0 asks the server once per process "
+            "(GET /v1/models: max_model_len, context_length; llama.cpp's GET /props: n_ctx) "
+            "and sends unchecked when it does not say. Applies to every model. "
+            "Env: LLMDEV_CONTEXT_WINDOW."
+        ),
+    )
+    connect_timeout = Float(
+        10.0,
+        config=True,
+        help="Seconds to open a connection to the model's server. Env: LLMDEV_CONNECT_TIMEOUT.",
+    )
     first_token_timeout = Float(
         60.0,
         config=True,
         help=(
-            "Seconds to wait for the first token of a reply before giving up; raise it for "
-            "slow local models that read long prompts. Env: LLMDEV_FIRST_TOKEN_TIMEOUT, or "
-            "its short form LLMDEV_TIMEOUT."
+            "Seconds from sending a request to the first token of its reply (each attempt); "
+            "bytes without tokens, such as llama.cpp's ': ping' while a request is queued, do "
+            "not extend it. Raise it for busy or slow local servers that read long prompts. "
+            "Env: LLMDEV_FIRST_TOKEN_TIMEOUT, or its short form LLMDEV_TIMEOUT."
+        ),
+    )
+    between_tokens_timeout = Float(
+        60.0,
+        config=True,
+        help=(
+            "Seconds between two tokens once a reply has started. "
+            "Env: LLMDEV_BETWEEN_TOKENS_TIMEOUT."
         ),
     )
     total_timeout = Float(
         600.0,
         config=True,
         help=(
-            "Seconds a whole reply may take, retries included; it also caps "
-            "first_token_timeout. Env: LLMDEV_TOTAL_TIMEOUT."
+            "Seconds a whole request may take, every attempt and retry wait included. "
+            "Env: LLMDEV_TOTAL_TIMEOUT."
         ),
     )
     request_timeout = Float(
         60.0,
         config=True,
         help=(
-            "Seconds to connect, and to wait between two chunks of a streamed reply, for "
-            "each HTTP request. Env: LLMDEV_REQUEST_TIMEOUT."
+            "The old name of connect_timeout and between_tokens_timeout together: when it is "
+            "set, it is used for whichever of the two is not set itself. "
+            "Env: LLMDEV_REQUEST_TIMEOUT."
+        ),
+    )
+    max_retry_wait = Float(
+        30.0,
+        config=True,
+        help=(
+            "Most seconds one request spends waiting for retries, all retries together (a "
+            "countdown shows each wait); a retry that would wait longer is not made. "
+            "Env: LLMDEV_MAX_RETRY_WAIT."
         ),
     )
     retries = Int(

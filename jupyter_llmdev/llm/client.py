@@ -12,38 +12,60 @@ Importing this module does not import ``openai``; the first request does. ::
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import aclosing
 from typing import Any
 
+from ..errors import Cancelled, LLMError
+from ..safety.terminal import printable
+from .bridge import iterate
+from .deadlines import countdown_step
+from .discovery import ServerFacts, discover
 from .errors_map import ErrorContext
 from .request import Compat, RequestRun, Retry
-from .transport import async_openai, resolve_api_key, resolve_base_url, safe_url, sync_openai
-from .types import Endpoint, Message, RequestLimits, StreamEvent
+from .secrets import Secrets
+from .transport import async_openai, resolve_api_key, resolve_base_url, safe_url, split_credentials
+from .types import Delta, Endpoint, Message, RequestLimits, StreamEvent
 
 __all__ = ["LLMClient"]
+
+#: what ``_next_chunk`` returns at the end of the stream (a task must not raise StopAsyncIteration
+#: into an async generator)
+_END = object()
 
 
 class LLMClient:
     """Streams replies of one endpoint under one set of limits.
 
     Every request yields a :class:`Status` first, then :class:`Delta` pieces (and more
-    :class:`Status` lines while a retry waits), and ends with one :class:`Finished`, or raises
-    an :class:`~jupyter_llmdev.errors.LLMError` whose ``partial`` holds any text received.
+    :class:`Status` lines: once a second while no token came, a countdown while a retry waits,
+    ``replying`` when tokens start), and ends with one :class:`Finished`, or raises an
+    :class:`~jupyter_llmdev.errors.LLMError` whose ``partial`` holds any text received.
 
     * The API key is read from ``environ[endpoint.api_key_env]`` on every request; loopback
-      servers get a placeholder when it is unset.
+      servers get a placeholder when it is unset. Error messages and statuses never contain
+      it, nor credentials from ``base_url`` (:mod:`.secrets`).
+    * Timeouts are wall-clock deadlines that bytes without tokens cannot extend
+      (:mod:`.deadlines`): ``connect_timeout``, ``first_token_timeout`` (per attempt),
+      ``between_tokens_timeout`` and ``total_timeout``.
+    * The context window (the ``context_window`` limit, else asked of the server once per
+      process, :mod:`.discovery`) is checked before sending (:mod:`.window`).
     * ``max_tokens`` is always sent (local servers ignore ``max_completion_tokens``); an
       endpoint that rejects it with a 400 gets ``max_completion_tokens`` from then on, and one
       that rejects ``stream_options`` gets requests without it.
     * 408/409/429/5xx and connection failures are retried ``limits.retries`` times with
       exponential backoff (or the server's ``Retry-After``, capped at ``limits.max_backoff``),
-      but only before any reply text arrived.
+      only before any reply text arrived, and waiting ``limits.max_retry_wait`` at most in all.
     * The client-side output cap stops reading at ``max_output_tokens * 6`` characters (for
       servers that ignore ``max_tokens``) and finishes as ``"length"``, ``truncated=True``.
+
+    :meth:`astream` is the implementation; :meth:`stream` runs it on a background event loop
+    (:mod:`.bridge`), so both behave the same.
     """
 
     def __init__(
@@ -62,7 +84,7 @@ class LLMClient:
         environ = os.environ if self._environ is None else self._environ
         base_url = resolve_base_url(self.endpoint, environ)
         api_key = resolve_api_key(self.endpoint, base_url, environ)
-        ctx = ErrorContext(self.endpoint, safe_url(base_url), api_key)
+        ctx = ErrorContext(self.endpoint, safe_url(base_url), Secrets.of(base_url, api_key))
         return RequestRun(self.endpoint, self.limits, ctx, self._compat), base_url, api_key
 
     def stream(self, messages: list[Message]) -> Iterator[StreamEvent]:
@@ -70,91 +92,144 @@ class LLMClient:
 
         Close the iterator (or exhaust it) to release the connection early.
         """
-        run, base_url, api_key = self._prepare()
+        received: list[str] = []
+        events = iterate(lambda: self.astream(messages))
         try:
-            yield run.waiting()
-            client = sync_openai(base_url, api_key, self.limits.request_timeout)
-            while True:
-                kwargs = run.begin_attempt(messages)
-                retry: Retry | None = None
-                try:
-                    response = client.chat.completions.create(**kwargs)
-                except Exception as err:  # noqa: BLE001 - run decides about every failure
-                    retry = run.on_failure(err)
-                else:
-                    run.opened()
-                    chunks = iter(response)
-                    try:
-                        while not run.done:
-                            try:
-                                chunk = next(chunks)
-                            except StopIteration:
-                                break
-                            except Exception as err:  # noqa: BLE001
-                                retry = run.on_failure(err)
-                                break
-                            yield from run.on_chunk(chunk)
-                    finally:
-                        response.close()
-                if retry is None:
-                    yield run.finish()
-                    return
-                if retry.status is not None:
-                    yield retry.status
-                if retry.delay:
-                    time.sleep(retry.delay)
+            for event in events:
+                if isinstance(event, Delta):
+                    received.append(event.text)
+                yield event
         except KeyboardInterrupt:
-            raise run.cancelled() from None
+            events.close()
+            raise Cancelled(
+                printable(f"Request to {self.endpoint.describe()} cancelled; nothing was applied."),
+                partial="".join(received),
+            ) from None
+        finally:
+            events.close()
 
     async def astream(self, messages: list[Message]) -> AsyncIterator[StreamEvent]:
         """Stream one reply (asyncio). Cancellation closes the connection and propagates.
 
         Use ``contextlib.aclosing`` (or ``aclose()``) when leaving the loop early.
         """
-        import asyncio
-
         run, base_url, api_key = self._prepare()
+        async with aclosing(self._events(run, base_url, api_key, messages)) as events:
+            try:
+                async for event in events:
+                    yield event
+            except LLMError as error:
+                raise run.ctx.sanitize(error) from None
+
+    async def _events(
+        self, run: RequestRun, base_url: str, api_key: str, messages: list[Message]
+    ) -> AsyncIterator[StreamEvent]:
         yield run.waiting()
         if "openai" not in sys.modules:
             # the first import takes ~0.5 s: keep it off the event loop (a Jupyter server's)
             await asyncio.to_thread(importlib.import_module, "openai")
-        client = async_openai(base_url, api_key, self.limits.request_timeout)
+        client = async_openai(base_url, api_key)
+        server_url = split_credentials(base_url)[0]
+        facts: ServerFacts | None = None
+        window = run.configured_window()
+        if window is None:
+            facts = await discover(client, server_url, self.endpoint.model)
+            window = facts.window
+        note = run.fit(messages, window)
+        if note is not None:
+            yield note
         while True:
-            kwargs = run.begin_attempt(messages)
             retry: Retry | None = None
-            try:
-                response = await client.chat.completions.create(**kwargs)
-            except Exception as err:  # noqa: BLE001 - run decides about every failure
-                retry = run.on_failure(err)
-            else:
-                run.opened()
-                chunks = response.__aiter__()
-                try:
-                    while not run.done:
-                        try:
-                            chunk = await chunks.__anext__()
-                        except StopAsyncIteration:
-                            break
-                        except Exception as err:  # noqa: BLE001
-                            retry = run.on_failure(err)
-                            break
-                        for event in run.on_chunk(chunk):
-                            yield event
-                finally:
-                    await _aclose(response)
+            async with aclosing(self._attempt(run, client, server_url, messages, facts)) as attempt:
+                async for item in attempt:
+                    if isinstance(item, Retry):
+                        retry = item
+                    else:
+                        yield item
             if retry is None:
                 yield run.finish()
                 return
-            if retry.status is not None:
-                yield retry.status
-            if retry.delay:
-                await asyncio.sleep(retry.delay)
+            if retry.delay > 0:
+                async with aclosing(_countdown(run, retry)) as statuses:
+                    async for status in statuses:
+                        yield status
+
+    async def _attempt(
+        self, run: RequestRun, client: Any, server_url: str, messages: list[Message],
+        facts: ServerFacts | None,
+    ) -> AsyncIterator[Any]:
+        """One HTTP request: its events, then a :class:`Retry` if another attempt is due.
+
+        Every wait (for the headers, for each chunk) lasts at most ``run.wake_in()`` before
+        ``run.woke()`` raises the timeout that passed or returns a waiting status.
+        """
+        kwargs = run.begin_attempt(messages)
+        response: Any = None
+        chunks: Any = None
+        pending: asyncio.Future[Any] = asyncio.ensure_future(client.chat.completions.create(**kwargs))
+        try:
+            while True:
+                while not pending.done():
+                    await asyncio.wait({pending}, timeout=run.wake_in())
+                    if not pending.done() and (status := run.woke()) is not None:
+                        yield status
+                try:
+                    result = pending.result()
+                except Exception as err:  # noqa: BLE001 - run decides about every failure
+                    if getattr(err, "status_code", None) == 404 and facts is None:
+                        # an unknown model's message lists the server's models
+                        facts = await discover(client, server_url, self.endpoint.model)
+                    run.facts = facts
+                    yield run.on_failure(err)
+                    return
+                if response is None:
+                    response, chunks = result, result.__aiter__()
+                    run.opened()
+                elif result is _END:
+                    return
+                else:
+                    for event in run.on_chunk(result):
+                        yield event
+                    if run.done:
+                        return
+                pending = asyncio.ensure_future(_next_chunk(chunks))
+        finally:
+            await _settle(pending)
+            if response is not None:
+                await _aclose(response)
+
+
+async def _next_chunk(chunks: Any) -> Any:
+    """The next chunk, or :data:`_END`."""
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
+async def _countdown(run: RequestRun, retry: Retry) -> AsyncIterator[Any]:
+    """Sleep ``retry.delay`` showing the seconds left once a second, then a waiting status."""
+    end = time.monotonic() + retry.delay
+    yield run.retry_status(retry, retry.delay)
+    while (left := end - time.monotonic()) > 0:
+        await asyncio.sleep(countdown_step(left))
+        left = end - time.monotonic()
+        if left >= 0.5:
+            yield run.retry_status(retry, round(left), tick=True)
+    yield run.waiting()
+
+
+async def _settle(task: asyncio.Future[Any]) -> None:
+    """Cancel ``task`` if it still runs and wait until it has; never leave its error unread."""
+    if not task.done():
+        task.cancel()
+        await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()
 
 
 async def _aclose(response: Any) -> None:
     """Close an async stream, even while the task is being cancelled."""
-    import asyncio
-
     try:
         await asyncio.shield(response.close())
     except asyncio.CancelledError:

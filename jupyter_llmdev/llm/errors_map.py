@@ -1,13 +1,14 @@
 """Turn ``openai`` exceptions into jupyter-llmdev's :class:`LLMError` tree, with short messages.
 
-Messages name the endpoint (``provider:model``) and the base URL without credentials, quote
-at most one trimmed line of the server's own message (never for 401, whose body echoes part
-of the key), and scrub anything that looks like a key.
+Messages name the endpoint (``provider:model``) and the base URL without credentials, and
+quote at most one trimmed line of the server's own message. Every error that leaves the client
+goes through :meth:`ErrorContext.sanitize`: secrets scrubbed (:mod:`.secrets`: the key, URL
+credentials, Basic/Bearer tokens, even when a server echoes them) and control characters made
+printable (a server's message or a configured model name could carry terminal escapes).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,34 +25,45 @@ from ..errors import (
     ServerError,
     ServerUnreachable,
 )
+from ..safety.terminal import printable
+from .discovery import ServerFacts, models_hint
 from .retry import format_seconds, is_retryable_status, retry_after
+from .secrets import Secrets
 from .types import Endpoint
 
 __all__ = ["ErrorContext", "Retryable", "classify", "server_message", "timeout_error", "to_llm_error"]
 
 #: longest quote of a server message in our messages
 _QUOTE_CHARS = 200
-#: provider key shapes (sk-..., sk-proj-..., gsk_..., xai-...) and bearer tokens
-_KEYLIKE = re.compile(r"\b(?:sk|rk|pk|gsk|xai)[-_][A-Za-z0-9_\-*.]{6,}|(?i:bearer)\s+\S+")
 _CONTEXT_WORDS = ("context length", "context_length", "context window", "maximum context",
                   "too many tokens", "prompt is too long")
 
 
 @dataclass(frozen=True)
 class ErrorContext:
-    """What messages may say about one request (the key is held only to scrub it)."""
+    """What messages may say about one request (the secrets are held only to scrub them)."""
 
     endpoint: Endpoint
     #: the base URL, already without credentials
     url: str
-    #: kept out of ``repr`` so that verbose tracebacks never print it
-    api_key: str = field(default="", repr=False)
+    #: the key and URL credentials of this request; kept out of ``repr``
+    secrets: Secrets = field(default_factory=Secrets, repr=False)
 
     def scrub(self, text: str) -> str:
-        """``text`` with the key and anything key-shaped replaced by ``***``."""
-        if self.api_key and len(self.api_key) >= 6:
-            text = text.replace(self.api_key, "***")
-        return _KEYLIKE.sub("***", text)
+        """``text`` with every secret of this request, and anything credential-shaped, as ``***``."""
+        return self.secrets.scrub(text)
+
+    def clean(self, text: str) -> str:
+        """One scrubbed line with its control characters made visible: fit for any message."""
+        return printable(self.scrub(text), keep_newlines=False)
+
+    def sanitize(self, error: LLMError) -> LLMError:
+        """``error`` with its message and hint scrubbed and printable (changed in place)."""
+        message = printable(self.scrub(error.message))
+        hint = printable(self.scrub(error.hint)) if error.hint else error.hint
+        error.message, error.hint = message, hint
+        error.args = (message if not hint else f"{message}\n{hint}",)
+        return error
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,7 @@ def server_message(err: Exception, ctx: ErrorContext) -> str:
     text = str(text).strip().splitlines()[0] if str(text).strip() else ""
     if len(text) > _QUOTE_CHARS:
         text = text[: _QUOTE_CHARS - 3].rstrip() + "..."
-    return ctx.scrub(text)
+    return ctx.clean(text)
 
 
 def classify(err: Exception) -> Retryable | None:
@@ -114,10 +126,12 @@ def _headers(err: Exception) -> Mapping[str, str] | None:
     return getattr(response, "headers", None)
 
 
-def _after(retries_done: int) -> str:
+def _after(retries_done: int, gave_up: str = "") -> str:
+    """``, still after 2 retries`` (and why retrying stopped early, if it did)."""
     if retries_done <= 0:
-        return ""
-    return f", still after {retries_done} {'retry' if retries_done == 1 else 'retries'}"
+        return f" ({gave_up})" if gave_up else ""
+    text = f", still after {retries_done} {'retry' if retries_done == 1 else 'retries'}"
+    return f"{text} ({gave_up})" if gave_up else text
 
 
 def _quote(message: str) -> str:
@@ -126,9 +140,11 @@ def _quote(message: str) -> str:
 
 def to_llm_error(
     err: Exception, ctx: ErrorContext, *, retries_done: int = 0, partial: str = "",
-    streaming: bool = False,
+    streaming: bool = False, gave_up: str = "", facts: ServerFacts | None = None,
 ) -> LLMError:
-    """The :class:`LLMError` for ``err``; ``streaming``: the reply had started (headers came)."""
+    """The :class:`LLMError` for ``err``; ``streaming``: the reply had started (headers came);
+    ``gave_up``: why retrying stopped before ``retries`` were used (the retry wait cap);
+    ``facts``: what the server said about itself (an unknown model's hint lists its models)."""
     import openai
 
     ep, url = ctx.endpoint.describe(), ctx.url
@@ -150,7 +166,7 @@ def to_llm_error(
                 partial=partial,
             )
         return ServerUnreachable(
-            f"Cannot connect to {url} for {ep}{_after(retries_done)}.",
+            f"Cannot connect to {url} for {ep}{_after(retries_done, gave_up)}.",
             hint="Check that the server is running and that base_url is right "
             "(`llmdev config`, OPENAI_BASE_URL).",
             partial=partial,
@@ -162,18 +178,21 @@ def to_llm_error(
             hint="Run the command again; nothing was applied.",
             partial=partial,
         )
-    return _status_error(err, status, ctx, retries_done=retries_done, partial=partial)
+    return _status_error(err, status, ctx, after=_after(retries_done, gave_up), partial=partial,
+                         facts=facts)
 
 
 def _status_error(
-    err: Exception, status: int, ctx: ErrorContext, *, retries_done: int, partial: str
+    err: Exception, status: int, ctx: ErrorContext, *, after: str, partial: str,
+    facts: ServerFacts | None,
 ) -> LLMError:
     ep, url, env = ctx.endpoint.describe(), ctx.url, ctx.endpoint.api_key_env
     message = server_message(err, ctx)
     code = str(_body(err).get("code") or "")
     if status == 401:
+        # the server's words help (a proxy's "bad credentials" vs a wrong key); scrubbed first
         return AuthenticationFailed(
-            f"{url} rejected the API key for {ep} (401).",
+            f"{url} rejected the API key for {ep} (401){_quote(message)}",
             hint=f"Put a valid key in the environment variable {env} where the kernel or "
             "server runs.",
             partial=partial,
@@ -188,8 +207,7 @@ def _status_error(
         if code == "model_not_found" or "model" in message.lower():
             return ModelNotFound(
                 f"{ctx.endpoint.provider} has no model '{ctx.endpoint.model}' (404).",
-                hint="Check the model name (`llmdev models`, `llmdev config`) or set another "
-                "model for this role.",
+                hint=models_hint(ctx.endpoint.provider, facts),
                 partial=partial,
             )
         return ModelNotFound(
@@ -211,7 +229,7 @@ def _status_error(
     if status == 429:
         quota = code == "insufficient_quota"
         return RateLimited(
-            f"{ep} is rate limiting requests (429){_after(retries_done)}{_quote(message)}",
+            f"{ep} is rate limiting requests (429){after}{_quote(message)}",
             hint="Check the plan and billing of the account."
             if quota
             else "Wait a minute and run it again, or use another model for this role.",
@@ -219,7 +237,7 @@ def _status_error(
         )
     if status >= 500:
         return ServerError(
-            f"{ep} answered {status} (server error){_after(retries_done)}{_quote(message)}",
+            f"{ep} answered {status} (server error){after}{_quote(message)}",
             hint=f"The server at {url} may be overloaded or down; try again later.",
             partial=partial,
         )
@@ -231,24 +249,39 @@ def _status_error(
 
 
 def timeout_error(
-    ctx: ErrorContext, *, kind: str, seconds: float, limit: str, partial: str = ""
+    ctx: ErrorContext, *, limit: str, seconds: float, partial: str = ""
 ) -> LLMTimeout:
-    """An :class:`LLMTimeout`; ``kind`` is ``first`` (no token yet), ``stall`` or ``total``."""
+    """An :class:`LLMTimeout` naming the setting whose deadline passed.
+
+    ``limit`` is ``connect_timeout``, ``first_token_timeout``, ``between_tokens_timeout`` or
+    ``total_timeout``; the hint names that same setting, since raising it is what helps.
+    """
     ep, url, secs = ctx.endpoint.describe(), ctx.url, format_seconds(seconds)
-    if kind == "total":
+    arrived = f"{len(partial)} characters had arrived"
+    if limit == "total_timeout":
         return LLMTimeout(
-            f"The reply from {ep} took longer than {secs} s (total_timeout); "
-            f"{len(partial)} characters had arrived.",
+            f"The reply from {ep} took longer than {secs} s (total_timeout); {arrived}.",
             hint="Raise total_timeout in the llmdev config, or ask for a smaller change.",
             partial=partial,
         )
-    if kind == "stall":
-        text = f"{ep} sent nothing for {secs} s in the middle of its reply ({limit})."
-    else:
-        text = f"No reply from {ep} within {secs} s ({limit})."
+    if limit == "connect_timeout":
+        return LLMTimeout(
+            f"Could not connect to {url} for {ep} within {secs} s (connect_timeout).",
+            hint="Check that the server is running and that base_url is right, or raise "
+            "connect_timeout in the llmdev config.",
+            partial=partial,
+        )
+    if limit == "between_tokens_timeout":
+        return LLMTimeout(
+            f"{ep} sent no token for {secs} s in the middle of its reply "
+            f"(between_tokens_timeout); {arrived}.",
+            hint=f"Check that the server at {url} is not overloaded, or raise "
+            "between_tokens_timeout in the llmdev config.",
+            partial=partial,
+        )
     return LLMTimeout(
-        text,
-        hint=f"Check that the server at {url} is running and not overloaded, or raise {limit} "
-        "in the llmdev config.",
+        f"No reply from {ep} within {secs} s (first_token_timeout).",
+        hint="A busy server may keep a request queued, or read a long prompt, that long: "
+        f"raise first_token_timeout in the llmdev config, or check the server at {url}.",
         partial=partial,
     )

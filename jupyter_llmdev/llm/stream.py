@@ -70,6 +70,8 @@ class StreamState:
         self.truncated = False
         #: content or reasoning has arrived (the first-token timeout is over)
         self.received = False
+        #: chunks that carried a token (content, refusal or reasoning): the deadlines' clock
+        self.token_chunks = 0
         self._pieces: list[str] = []
         self._length = 0
         self._capped = False
@@ -106,9 +108,11 @@ class StreamState:
             piece = _field(delta, "content") or _field(delta, "refusal")
             if piece:
                 self.received = True
+                self.token_chunks += 1
                 events.extend(self._append(str(piece)))
             elif _field(delta, "reasoning_content") or _field(delta, "reasoning"):
                 self.received = True
+                self.token_chunks += 1
             reason = _field(choice, "finish_reason")
             if reason and not self._capped:
                 self.finish_reason = str(reason)

@@ -1,17 +1,21 @@
 """Where a request goes and with which key: base URL, API key lookup, cached ``openai`` clients.
 
-``openai`` is imported here, inside functions, on the first request only.
+``openai`` is imported here, inside functions, on the first request only. Credentials written
+into ``base_url`` (``https://user:password@host/v1``) are taken out of the URL the HTTP client
+sees and sent as the same ``Authorization: Basic`` header it would have made of them, so the
+password never appears in a URL that the HTTP library logs or puts in an exception.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import ipaddress
 import threading
 import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import AuthenticationFailed
 from .types import Endpoint
@@ -19,7 +23,7 @@ from .types import Endpoint
 if TYPE_CHECKING:
     import asyncio
 
-    from openai import AsyncOpenAI, OpenAI
+    from openai import AsyncOpenAI
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -29,7 +33,7 @@ __all__ = [
     "resolve_api_key",
     "resolve_base_url",
     "safe_url",
-    "sync_openai",
+    "split_credentials",
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -37,8 +41,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 PLACEHOLDER_KEY = "sk-no-key-required"
 
 _lock = threading.Lock()
-_sync_clients: dict[tuple[str, str], Any] = {}
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], Any]]
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]]
 _async_clients = weakref.WeakKeyDictionary()
 
 
@@ -68,6 +71,20 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def split_credentials(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` without its userinfo, and the ``Authorization: Basic`` header made of it.
+
+    Other parts of the URL (a query included) are left as written.
+    """
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, {}
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=netloc)), {"Authorization": f"Basic {token}"}
+
+
 def resolve_api_key(endpoint: Endpoint, base_url: str, environ: Mapping[str, str]) -> str:
     """The key from ``environ[endpoint.api_key_env]``, read now (never cached in config).
 
@@ -91,31 +108,18 @@ def resolve_api_key(endpoint: Endpoint, base_url: str, environ: Mapping[str, str
     )
 
 
-def _cache_key(base_url: str, api_key: str) -> tuple[str, str]:
-    # a digest, so that the cache never holds the key itself as a visible value
-    return base_url, hashlib.sha256(api_key.encode()).hexdigest()
+def _cache_key(base_url: str, api_key: str) -> str:
+    # a digest, so that the cache never holds the key or URL credentials as visible values
+    return hashlib.sha256(f"{base_url}\0{api_key}".encode()).hexdigest()
 
 
-def sync_openai(base_url: str, api_key: str, timeout: float) -> OpenAI:
-    """A cached ``openai.OpenAI`` for (base_url, key); no automatic retries (we do our own)."""
-    key = _cache_key(base_url, api_key)
-    client = _sync_clients.get(key)
-    if client is None:
-        from openai import OpenAI
-
-        with _lock:
-            client = _sync_clients.get(key)
-            if client is None:
-                client = OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
-                _sync_clients[key] = client
-    return client
-
-
-def async_openai(base_url: str, api_key: str, timeout: float) -> AsyncOpenAI:
-    """A cached ``openai.AsyncOpenAI`` for (running loop, base_url, key).
+def async_openai(base_url: str, api_key: str) -> AsyncOpenAI:
+    """A cached ``openai.AsyncOpenAI`` for (running loop, base_url, key); no automatic retries
+    (we do our own) and no client-wide timeout (each request passes its own).
 
     Async connections belong to one event loop, so each loop gets its own clients; they go
-    when the loop is garbage-collected.
+    when the loop is garbage-collected. The synchronous client runs on one background loop
+    (:mod:`.bridge`), so its clients, and their connections, are reused too.
     """
     import asyncio
 
@@ -130,8 +134,10 @@ def async_openai(base_url: str, api_key: str, timeout: float) -> AsyncOpenAI:
             clients = _async_clients.setdefault(loop, {})
             client = clients.get(key)
             if client is None:
+                url, headers = split_credentials(base_url)
                 client = AsyncOpenAI(
-                    api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+                    api_key=api_key, base_url=url, default_headers=headers or None,
+                    max_retries=0,
                 )
                 clients[key] = client
     return client

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 __all__ = [
     "Delta",
     "Endpoint",
     "Finished",
     "Message",
+    "Phase",
     "RequestLimits",
     "Status",
     "StreamEvent",
@@ -42,18 +44,59 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class RequestLimits:
-    """Client-side limits of one request (all seconds except tokens and retries)."""
+    """Client-side limits of one request (all seconds except tokens and retries).
+
+    Every timeout is a wall-clock deadline: bytes that carry no token (SSE ``: ping`` comments,
+    empty chunks, a role-only chunk) never extend it. A value of 0 or less means no limit.
+    """
 
     max_output_tokens: int = 4096
+    #: to open the connection (TCP and TLS), and to get one from the pool
+    connect_timeout: float = 10.0
+    #: from sending a request (each attempt) to its first token (content or reasoning)
     first_token_timeout: float = 60.0
+    #: from one token to the next, once the reply has started
+    between_tokens_timeout: float = 60.0
+    #: the whole request: discovery, every attempt and every retry wait
     total_timeout: float = 600.0
-    #: connect / read timeout of each HTTP request
-    request_timeout: float = 60.0
     retries: int = 3
     #: first backoff delay when the server gives no Retry-After
     backoff: float = 1.0
     #: never wait longer than this for one retry, whatever Retry-After says
     max_backoff: float = 30.0
+    #: never wait longer than this for all the retries of one request together
+    max_retry_wait: float = 30.0
+    #: tokens the model accepts (prompt and reply); 0: ask the server, else send unchecked
+    context_window: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RequestLimits:
+        """The limits of a resolved configuration (``ResolvedConfig``).
+
+        ``request_timeout`` is the old name of "connect, and between two chunks": when a
+        configuration sets it, it fills ``connect_timeout`` and ``between_tokens_timeout``
+        wherever those were left at their defaults, so old configurations keep working.
+        """
+        sources: Mapping[str, str] = getattr(settings, "sources", {}) or {}
+
+        def given(key: str) -> bool:
+            return sources.get(key, "default") != "default"
+
+        def legacy(key: str) -> float:
+            if given("request_timeout") and not given(key):
+                return float(settings.request_timeout)
+            return float(getattr(settings, key, getattr(cls, key)))
+
+        return cls(
+            max_output_tokens=settings.max_output_tokens,
+            connect_timeout=legacy("connect_timeout"),
+            first_token_timeout=settings.first_token_timeout,
+            between_tokens_timeout=legacy("between_tokens_timeout"),
+            total_timeout=settings.total_timeout,
+            retries=settings.retries,
+            max_retry_wait=float(getattr(settings, "max_retry_wait", cls.max_retry_wait)),
+            context_window=int(getattr(settings, "context_window", 0) or 0),
+        )
 
 
 @dataclass
@@ -81,12 +124,30 @@ class Delta:
     type: Literal["delta"] = "delta"
 
 
+#: what a :class:`Status` line is about (see :class:`Status`)
+Phase = Literal["note", "waiting", "retrying", "replying"]
+
+
 @dataclass(frozen=True)
 class Status:
-    """A line for the user while waiting ("waiting for first token", "rate limited, retrying in 1 s, 2/3")."""
+    """A line for the user while a request runs.
+
+    ``phase`` tells views how long the line matters:
+
+    * ``note``: worth keeping (the context summary, "reviewer 2: done");
+    * ``waiting``: no token yet; repeated once a second with the elapsed seconds (``tick``);
+    * ``retrying``: a countdown to the next attempt, repeated once a second (``tick``);
+    * ``replying``: tokens are arriving: every waiting or retrying line is over (views clear
+      it; the text says who is replying).
+    """
 
     text: str
     type: Literal["status"] = "status"
+    phase: Phase = "note"
+    #: waiting: seconds since the request began; retrying: seconds until the next attempt
+    seconds: float | None = None
+    #: True for the once-a-second repeats of the same line (terminal logs may skip them)
+    tick: bool = False
 
 
 @dataclass(frozen=True)
