@@ -120,6 +120,47 @@ def test_models_and_unknown_paths(openai_server: OpenAIServer) -> None:
     connection.close()
 
 
+def get_json(port: int, path: str) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_llama_cpp_queue_pings_are_sse_comments(openai_server: OpenAIServer) -> None:
+    openai_server.script(Reply(text="ok", delay_first=0.5, ping_every=0.1))
+    raw = post(openai_server, {**REQUEST, "stream": True})[2].decode()
+    pings, rest = raw.count(": ping\n\n"), raw.replace(": ping\n\n", "")
+    assert pings >= 3 and raw.startswith(": ping\n\n")
+    assert json.loads(sse_payloads(rest.encode())[1])["choices"][0]["delta"]["content"] == "ok"
+
+
+def test_props_models_info_and_the_empty_stream_on_overflow() -> None:
+    with OpenAIServer(models=["m"], model_info={"m": {"max_model_len": 8192}}, n_ctx=100) as server:
+        assert get_json(server.port, "/props")[1]["default_generation_settings"]["n_ctx"] == 100
+        assert get_json(server.port, "/v1/models")[1]["data"][0]["max_model_len"] == 8192
+        long = {**REQUEST, "stream": True, "messages": [{"role": "user", "content": "x" * 800}]}
+        status, _, raw = post(server, long)
+        assert (status, raw) == (200, b"data: [DONE]\n\n")  # llama.cpp: over n_ctx, nothing
+    with OpenAIServer(n_ctx=100, props="old") as old, OpenAIServer(n_ctx=100, props="none") as none:
+        assert get_json(old.port, "/props")[1]["n_ctx"] == 100
+        assert get_json(none.port, "/props")[0] == 404
+
+
+def test_echo_faults_quote_the_authorization_header(openai_server: OpenAIServer) -> None:
+    openai_server.script(Reply(fault="echo_auth"),
+                         Reply(fault="stream_error", error_message="bad {auth}", fault_after=0))
+    status, _, raw = post(openai_server, REQUEST, key="sk-echo-1234")
+    assert (status, json.loads(raw)["error"]["message"]) == (401, "bad key Bearer sk-echo-1234")
+    payloads = sse_payloads(post(openai_server, {**REQUEST, "stream": True}, key="sk-echo-1234")[2])
+    assert json.loads(payloads[1])["error"]["message"] == "bad Bearer sk-echo-1234"
+    openai_server.get_status = 503
+    assert get_json(openai_server.port, "/v1/models")[0] == 503
+
+
 def test_cut_stream_ends_without_done(openai_server: OpenAIServer) -> None:
     openai_server.script(Reply(text="abcdef", chunk_size=3, fault="cut"))
     with pytest.raises(http.client.IncompleteRead) as info:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Cancelled, LLMError
+from ..errors import LLMError
 from .deadlines import Deadlines
 from .discovery import ServerFacts
 from .errors_map import ErrorContext, classify, server_message, timeout_error, to_llm_error
@@ -188,13 +188,6 @@ class RequestRun:
         if state.finish_reason is None and not state.text and not state.received:
             raise empty_reply_error(self.endpoint.describe(), self.prompt_tokens, self.window)
         return state.finish()
-
-    def cancelled(self, partial: str) -> Cancelled:
-        """The error for a request the user stopped."""
-        return Cancelled(
-            f"Request to {self.endpoint.describe()} cancelled; nothing was applied.",
-            partial=partial,
-        )
 
     # -- after a failure ----------------------------------------------------------------------
 

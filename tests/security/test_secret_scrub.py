@@ -23,7 +23,7 @@ from jupyter_llmdev.cli.main import main
 from jupyter_llmdev.errors import LLMError
 from jupyter_llmdev.llm.client import LLMClient
 from jupyter_llmdev.llm.errors_map import ErrorContext
-from jupyter_llmdev.llm.secrets import Secrets
+from jupyter_llmdev.llm.secrets import Secrets, scrub_text
 from jupyter_llmdev.llm.types import Endpoint, RequestLimits, Status
 
 USER, PASSWORD = "llmuser", "pass"
@@ -117,3 +117,9 @@ def test_credentials_from_any_part_of_the_url_are_scrubbed(url: str, echoes: lis
         scrubbed = ctx.scrub(echoed)
         assert "QS3CRET" not in scrubbed and ENCODED[:10] not in scrubbed, scrubbed
         assert TEST_KEY[:12] not in scrubbed and "anything-else" not in scrubbed, scrubbed
+
+
+def test_scrubbing_pathological_text_finishes() -> None:
+    # long runs that start a pattern many times over: linear patterns finish quickly
+    text = "sk-" * 20_000 + "://" * 20_000 + "basic " * 20_000 + "key=" * 20_000 + "a" * 50_000
+    assert len(scrub_text(text)) < len(text)
