@@ -73,16 +73,16 @@ def nb() -> Any:
 def test_log_lines_one_line_per_change_oldest_first(nb: Any) -> None:
     lines = log_lines(nb)
     assert lines == [
-        "1a2b3c4d  2026-11-25T10:00:00Z  developer/gpt-test  applied   3 edits  "
+        "1a2b3c4d  2026-11-25T10:00:00Z  developer/gpt-test  applied  3 edits  "
         "Rewrite the loader so that it streams rows instead of rea...",
-        "9f8e7d6c  2026-11-25T10:05:00Z  ask/-  applied   1 edit  one more",
+        "9f8e7d6c  2026-11-25T10:05:00Z  ask/-               applied  1 edit   one more",
     ]
     revert_change(nb, "1a2b")
     lines = log_lines(nb)
     assert len(lines) == 3
     assert re.match(r"^1a2b3c4d  \S+  developer/gpt-test  reverted  3 edits  Rewrite", lines[0])
     assert re.match(
-        r"^[0-9a-f]{8}  \S+  human/-  applied   3 edits  revert 1a2b3c4d: Rewrite", lines[2]
+        r"^[0-9a-f]{8}  \S+  human/-             applied   3 edits  revert 1a2b3c4d: Rewrite", lines[2]
     )
 
 

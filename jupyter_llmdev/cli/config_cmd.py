@@ -19,7 +19,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..config import format_config_table
+    from ..errors import CommandError
     from .config_load import cli_config
 
-    print(format_config_table(cli_config(Path(args.path))))
+    path = Path(args.path)
+    if not path.exists():  # resolving for a typo would show some other folder's settings
+        raise CommandError(f"{args.path}: no such notebook or folder.",
+                           hint="Give an existing notebook or folder (default: the current folder).")
+    print(format_config_table(cli_config(path)))
     return 0

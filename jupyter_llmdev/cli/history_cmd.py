@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CommandError
+from .notebook_file import notebook_path
 from .output import confirm, show, use_color
 
 
@@ -55,7 +56,7 @@ def _log(args: argparse.Namespace) -> int:
     from ..notebook.io import read_notebook
 
     path = Path(args.notebook)
-    nb = read_notebook(path)
+    nb = read_notebook(notebook_path(path))
     if args.usage:
         from ..engine.ledger import format_usage, usage_rows
         from ..notebook.metadata import read_section
@@ -74,7 +75,7 @@ def _show(args: argparse.Namespace) -> int:
     from ..notebook.history import show_change
     from ..notebook.io import read_notebook
 
-    show(show_change(read_notebook(Path(args.notebook)), args.change))
+    show(show_change(read_notebook(notebook_path(Path(args.notebook))), args.change))
     return 0
 
 
@@ -83,7 +84,7 @@ def _diff(args: argparse.Namespace) -> int:
     from ..notebook.io import read_notebook
 
     color = use_color() if args.color == "auto" else args.color == "always"
-    print(diff_change(read_notebook(Path(args.notebook)), args.change, color=color, display=True))
+    print(diff_change(read_notebook(notebook_path(Path(args.notebook))), args.change, color=color, display=True))
     return 0
 
 
@@ -94,7 +95,7 @@ def _revert(args: argparse.Namespace) -> int:
     from ..notebook.revert import plan_revert
 
     path = Path(args.notebook)
-    nb = read_notebook(path)
+    nb = read_notebook(notebook_path(path))
     inverse = plan_revert(nb, args.change, force=args.force)
     title = f"revert {inverse.reverts}: writes {len(inverse.edits)} edit(s) to {path} (- now, + after the revert)"
     print(diff_changeset(inverse, color=use_color(), display=True, title=title))

@@ -11,9 +11,23 @@ from typing import Any, TypeVar
 from ..errors import Cancelled, CommandError, LLMError
 from .output import use_color
 
-__all__ = ["check_cell", "open_notebook", "save", "streamed"]
+__all__ = ["check_cell", "notebook_path", "open_notebook", "save", "streamed"]
 
 T = TypeVar("T")
+
+
+def notebook_path(path: Path) -> Path:
+    """``path``, when it names a notebook (``.ipynb``); else a CommandError saying so.
+
+    Without this, ``llmdev ask core.py`` reads the module as JSON and calls it a damaged
+    notebook to restore from version control, which it is not.
+    """
+    if path.suffix.lower() != ".ipynb":
+        hint = "Give the notebook (a .ipynb file)."
+        if path.suffix.lower() == ".py":
+            hint += f" To bring edits of an exported module back into its notebook: `llmdev sync {path}`."
+        raise CommandError(f"{path} is not a notebook (.ipynb).", hint=hint)
+    return path
 
 
 def open_notebook(path: Path) -> tuple[Any, dict[str, Any], Any]:
@@ -25,7 +39,7 @@ def open_notebook(path: Path) -> tuple[Any, dict[str, Any], Any]:
     from ..notebook.metadata import read_section
     from ..notebook.snapshot import NotebookSnapshot
 
-    nb = read_notebook(path)
+    nb = read_notebook(notebook_path(path))
     section = read_section(nb, path=str(path))
     return nb, section, NotebookSnapshot.from_notebook(nb, path=str(path.resolve()))
 

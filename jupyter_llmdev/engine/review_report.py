@@ -19,12 +19,7 @@ def review_text(review: dict[str, Any]) -> str:
     names = [_name(entry) for entry in review["reviewers"]]
     width = max(len(name) for name in names)
     for name, entry in zip(names, review["reviewers"]):
-        if entry["error"]:
-            lines.append(f"  {name.ljust(width)}  FAILED   {entry['error']}")
-        else:
-            count = len(entry["findings"])
-            lines.append(f"  {name.ljust(width)}  {(entry['verdict'] or 'no verdict'):<8} "
-                         f"{count} finding{'' if count == 1 else 's'}")
+        lines.append(f"  {name.ljust(width)}  {_outcome(entry)}")
     findings = numbered_findings(review)
     if not findings:
         lines.append("  no findings")
@@ -48,8 +43,7 @@ def review_html(review: dict[str, Any]) -> str:
         if entry["error"]:
             outcome = f"<b>failed</b>: {esc(entry['error'])}"
         else:
-            count = len(entry["findings"])
-            outcome = f"{esc(entry['verdict'] or 'no verdict')}, {count} finding{'' if count == 1 else 's'}"
+            outcome = esc(_outcome(entry))
         rows.append(f"<li><code>{esc(_name(entry))}</code>: {outcome}</li>")
     findings = numbered_findings(review)
     body = "".join(
@@ -63,6 +57,21 @@ def review_html(review: dict[str, Any]) -> str:
     )
     title = f"<p><b>{esc(_title(review))}</b></p>"
     return f"<div class='jupyter-llmdev-review'>{title}<ul>{''.join(rows)}</ul>{table}</div>"
+
+
+def _outcome(entry: dict[str, Any]) -> str:
+    """``approve, 0 findings`` / ``changes, 2 findings``; ``FAILED  why`` for a reviewer that gave
+    no usable review. "no verdict" is said only of a reply that could not be read as a review."""
+    if entry["error"]:
+        return f"FAILED  {entry['error']}"
+    count = len(entry["findings"])
+    findings = f"{count} finding{'' if count == 1 else 's'}"
+    if entry["verdict"]:
+        return f"{entry['verdict']}, {findings}"
+    if count:
+        return f"{findings}, without a VERDICT line"
+    # recorded before such replies became errors: neither a verdict nor a finding was read
+    return "no verdict: the reply could not be read as a review (neither a VERDICT line nor a finding)"
 
 
 def _title(review: dict[str, Any]) -> str:

@@ -19,6 +19,8 @@ __all__ = ["diff_change", "diff_changeset", "find_change", "latest_change", "log
 
 #: characters of the prompt's first line shown by ``log``
 PROMPT_CHARS = 60
+#: the widest a ``log`` column is padded to (a longer entry is kept whole, unpadded)
+COLUMN_CHARS = 40
 
 _RESET = "\x1b[0m"
 _COLORS = {
@@ -72,20 +74,28 @@ def log_lines(nb: Any) -> list[str]:
     """One line per recorded change, oldest first, each starting with the change id.
 
     ``<id>  <time>  <role>/<model>  <status>  <n> edits  <prompt's first line, trimmed>``,
-    control characters escaped.
+    control characters escaped. The columns line up: each is padded to its widest entry (at
+    most :data:`COLUMN_CHARS`, so one crafted model name cannot push every line off the screen).
     """
-    lines = []
+    rows = []
     for record in _section(nb)["changes"]:
         count = len(record["edits"])
-        edits = f"{count} edit" if count == 1 else f"{count} edits"
-        who = f"{record['role']}/{record['model'] or '-'}"
-        lines.append(
-            _shown(
-                f"{record['id']}  {record['time']}  {who}  {record['status']:<8}  {edits}  "
-                f"{_first_line(record['prompt'], PROMPT_CHARS)}".rstrip()
-            )
-        )
-    return lines
+        rows.append([
+            _shown(str(record["id"])),
+            _shown(str(record["time"])),
+            _shown(f"{record['role']}/{record['model'] or '-'}"),
+            _shown(str(record["status"])),
+            str(count),
+            _shown(_first_line(record["prompt"], PROMPT_CHARS)),
+        ])
+    if not rows:
+        return []
+    digits = max(len(row[4]) for row in rows)
+    for row in rows:  # "1 edit " / "3 edits" / "12 edits", numbers right-aligned
+        row[4] = f"{row[4]:>{digits}} edit" + ("" if row[4] == "1" else "s")
+    widths = [min(COLUMN_CHARS, max(len(row[column]) for row in rows)) for column in range(5)]
+    return ["  ".join([*(text.ljust(width) for text, width in zip(row, widths)), row[5]]).rstrip()
+            for row in rows]
 
 
 def show_change(nb: Any, change_id: str) -> str:
