@@ -53,6 +53,10 @@ class ResolvedConfig:
     total_timeout: float
     request_timeout: float
     retries: int
+    context_window: int
+    connect_timeout: float
+    between_tokens_timeout: float
+    max_retry_wait: float
     #: provider name -> Provider; always has ``openai``
     providers: Mapping[str, Provider]
     #: setting key -> source ("default", "jupyter config", a pyproject path, "env NAME",
@@ -108,14 +112,8 @@ class ResolvedConfig:
         return self.key_status.get(endpoint.api_key_env, "not set") != "not set"
 
     def limits(self) -> RequestLimits:
-        """Client-side limits of each request."""
-        return RequestLimits(
-            max_output_tokens=self.max_output_tokens,
-            first_token_timeout=self.first_token_timeout,
-            total_timeout=self.total_timeout,
-            request_timeout=self.request_timeout,
-            retries=self.retries,
-        )
+        """Client-side limits of each request (``request_timeout``, the old name, is folded in)."""
+        return RequestLimits.from_settings(self)
 
     def doc_file(self) -> Path | None:
         """``doc_path``, else the nearest ARCHITECTURE.md from start_dir upwards, else None."""
