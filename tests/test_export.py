@@ -61,6 +61,7 @@ def test_one_notebook_without_settings_becomes_an_importable_module(tmp_path: Pa
 
 
 def test_default_exp_wins_and_dotted_names_make_packages(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the project root, which --to must stay inside
     notebook = make_notebook(
         tmp_path / "nbs" / "whatever.ipynb",
         "#| default_exp tools.text",

@@ -30,6 +30,7 @@ def make_notebook(path: Path, *sources: str) -> Path:
 
 def test_export_then_check_in_ci(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()  # the project root, which --to must stay inside
     make_notebook(tmp_path / "nbs" / "core.ipynb", "#| export\nX = 1")
     check = export_args("nbs/core.ipynb", "--to", "lib", "--check")
     assert check.handler(check) == 1

@@ -17,7 +17,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "to Python modules. Module name: `#| default_exp NAME`, else the notebook's name. Modules go to "
         "lib_path of [tool.llmdev] or [tool.nbdev] in the nearest pyproject.toml (or an nbdev "
         "settings.ini), else next to the notebook; --to overrides both. Files are rewritten only when "
-        "their content changes.",
+        "their content changes. lib_path, nbs_path, --to and the notebooks an existing module's markers "
+        "name must lie inside the project (its git checkout, or the folder of its pyproject.toml or "
+        "settings.ini), else nothing is written (exit 5). A cell line that sync would read as a marker "
+        "(`# %% NB cell=ID`) is refused.",
     )
     parser.add_argument(
         "notebooks",

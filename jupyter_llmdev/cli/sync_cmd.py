@@ -17,8 +17,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="copy edits made in exported modules back into the notebook cells",
         description="Map each `# %% <notebook> cell=<id>` section of the modules back to its cell and "
         "write the edited code into it (directives and magics kept), as one revertable change per "
-        "notebook (role human, command sync). Missing, duplicated or ambiguous markers, and cells "
-        "changed in both places, are refused; nothing is written then.",
+        "notebook (role human, command sync). Missing, duplicated or ambiguous markers, cells changed "
+        "in both places, and markers naming a cell that export puts into another module are refused "
+        "(exit 4); markers naming a notebook outside the project are refused for safety (exit 5). "
+        "Nothing is written then.",
     )
     parser.add_argument("modules", nargs="+", metavar="MODULE", help="exported .py files")
     parser.set_defaults(handler=run)

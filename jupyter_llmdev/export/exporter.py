@@ -4,6 +4,11 @@ The whole export is planned in memory first (every notebook read, every module r
 compared with what is on disk, and only then written, all or nothing. A module gathers the
 cells of every notebook of the project that exports to it, so exporting one notebook never
 drops the cells another notebook sends to the same module.
+
+Every path is confined (:mod:`.confine`) before it is read or written: the notebooks found in
+``nbs_path`` or named by an existing module's markers, ``lib_path``, ``--to``, every module and
+package file. A path outside the project root (or the server's ``root``) raises PathOutsideRoot
+and nothing is written.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from pathlib import Path
 from typing import Literal, Union
 
 from ..errors import CommandError, ExportError, NotebookReadError
-from .markers import parse_marker
-from .project import Project, find_notebooks, find_project
+from .confine import Scope, confine, confine_named
+from .markers import marker_lines
+from .project import Project, doc_page_url, find_notebooks
+from .quoting import one_line
 from .render import ModuleSpec, module_docstring, render_module
 from .selection import ExportedCell, NotebookExports, load_notebook_json, select_exports
 from .writer import FileWrite, write_files
@@ -75,6 +82,8 @@ class _Module:
     cells: list[ExportedCell] = field(default_factory=list)
     owners: list[NotebookExports] = field(default_factory=list)
     project: Project | None = None
+    #: the bounds of the notebooks that send cells here: the module must lie in each
+    bounds: set[Path] = field(default_factory=set)
 
 
 def export_notebooks(
@@ -83,44 +92,55 @@ def export_notebooks(
     to: PathLike | None = None,
     check: bool = False,
     cwd: PathLike | None = None,
+    root: PathLike | None = None,
 ) -> ExportResult:
     """Export notebooks (files or folders; none: the project around ``cwd``) to modules.
 
     ``to`` overrides where modules go. With ``check`` nothing is written and files that are
-    missing or differ are reported ``stale``. Raises ExportError, NotebookReadError,
-    ConfigError or CommandError with a message for the user; nothing is written then.
+    missing or differ are reported ``stale``. Every path read or written must lie inside the
+    project root of the notebook it serves and, when ``root`` is given (the Jupyter server's
+    ``root_dir``), inside ``root`` too. Raises ExportError, NotebookReadError, ConfigError,
+    CommandError or PathOutsideRoot with a message for the user; nothing is written then.
     """
     base = Path(cwd) if cwd is not None else Path.cwd()
+    if to is not None and "\x00" in os.fspath(to):
+        raise CommandError("The --to folder holds a NUL character.", hint="Give a folder path.")
     destination = (base / to).resolve() if to is not None else None
-    projects: dict[Path, Project | None] = {}
-    requested = _requested_notebooks(paths, base, projects)
+    scope = Scope(root)
+    requested = _requested_notebooks(paths, base, scope)
     loaded: dict[Path, NotebookExports] = {}
     modules: dict[tuple[Path, str], _Module] = {}
     targets: dict[tuple[Path, str], None] = {}
+    projects: dict[Path, tuple[Project, Path]] = {}
     warnings: list[str] = []
-    for notebook, explicit in requested.items():
+    for notebook, (explicit, bound) in requested.items():
         exports = _load(notebook, loaded)
         warnings.extend(exports.warnings)
-        project = find_project(notebook.parent, projects)
-        keys = _add_notebook(exports, project, destination, modules, strict=True)
+        project = scope.project(notebook.parent, bound)
+        if project is not None:
+            projects.setdefault(project.settings_file, (project, bound))
+        keys = _add_notebook(exports, project, destination, modules, bound, strict=True)
         if explicit and not keys:
             raise ExportError(
                 f"{notebook} has no exported cells.",
                 hint="Mark code cells with `#| export` (and name the module with `#| default_exp NAME`).",
             )
         targets.update(dict.fromkeys(keys))
-    found = {project.settings_file: project for project in projects.values() if project is not None}
-    for _, project in sorted(found.items()):
+    for _, (project, bound) in sorted(projects.items()):
         for notebook in find_notebooks(project.nbs_path) if project.nbs_path.is_dir() else []:
             if notebook not in requested:
-                _add_notebook(_load(notebook, loaded), project, destination, modules, strict=False)
-    existing = {key: _read_existing(_module_path(*key)) for key in targets}
+                what = f"the notebook (in nbs_path of {one_line(project.settings_file)})"
+                confine(notebook, bound, what=what)
+                _add_notebook(_load(notebook, loaded), project, destination, modules, bound, strict=False)
+    existing = {key: _read_existing(_confined_module(key, modules[key])) for key in targets}
     for key, previous in existing.items():
-        # notebooks outside the project (or without one) that the module already holds cells of
-        for notebook in _notebooks_named_in(previous, _module_path(*key).parent):
+        # notebooks of the project (or without one) that the module already holds cells of
+        bounds = modules[key].bounds
+        for notebook in _notebooks_named_in(previous, _module_path(*key), bounds):
             if notebook not in loaded and notebook.is_file():
-                project = find_project(notebook.parent, projects)
-                _add_notebook(_load(notebook, loaded), project, destination, modules, strict=False)
+                bound = max(bounds, key=lambda path: len(path.parts))
+                project = scope.project(notebook.parent, bound)
+                _add_notebook(_load(notebook, loaded), project, destination, modules, bound, strict=False)
     if not targets:
         raise ExportError(
             f"No exported cells in the {len(requested)} notebook(s) given.",
@@ -142,11 +162,13 @@ def module_name_for(notebook: Path) -> str | None:
 
 
 def _requested_notebooks(
-    paths: Sequence[PathLike], base: Path, projects: dict[Path, Project | None]
-) -> dict[Path, bool]:
-    requested: dict[Path, bool] = {}
+    paths: Sequence[PathLike], base: Path, scope: Scope
+) -> dict[Path, tuple[bool, Path]]:
+    """Notebook -> (named explicitly, its bound)."""
+    requested: dict[Path, tuple[bool, Path]] = {}
     if not paths:
-        project = find_project(base, projects)
+        bound = scope.bound(base, what="the folder")
+        project = scope.project(base, bound)
         if project is None:
             raise CommandError(
                 "No notebook given, and no project settings around this folder.",
@@ -161,8 +183,10 @@ def _requested_notebooks(
     for raw in paths:
         path = (base / raw).resolve()
         if path.is_dir():
+            bound = scope.bound(path, what="the folder")
             for notebook in find_notebooks(path):
-                requested.setdefault(notebook, False)
+                confine(notebook, bound, what="the notebook")
+                requested.setdefault(notebook, (False, bound))
         elif not path.exists():
             raise NotebookReadError(
                 f"{raw}: no such notebook or folder.", hint="Check the path and run again."
@@ -172,7 +196,7 @@ def _requested_notebooks(
                 f"{raw} is not a notebook (.ipynb).", hint="Give notebooks or folders of notebooks."
             )
         else:
-            requested[path] = True
+            requested[path] = (True, scope.bound(path, what="the notebook"))
     return requested
 
 
@@ -180,19 +204,33 @@ def _module_path(root: Path, name: str) -> Path:
     return root.joinpath(*name.split(".")).with_suffix(".py")
 
 
-def _notebooks_named_in(content: bytes | None, folder: Path) -> list[Path]:
-    """The notebooks whose cells an existing module holds, from its markers."""
+def _confined_module(key: tuple[Path, str], module: _Module) -> Path:
+    """The module's file, checked against every bound (a symlinked folder may lead out)."""
+    path = _module_path(*key)
+    for bound in module.bounds:
+        confine(path, bound, what=f"the module {key[1]}")
+    return path
+
+
+def _notebooks_named_in(content: bytes | None, module: Path, bounds: set[Path]) -> list[Path]:
+    """The notebooks whose cells an existing module holds, from its markers (confined)."""
     if not content:
         return []
-    references: dict[str, None] = {}
-    for line in _MARKER_LINE.findall(content.decode("utf-8", errors="replace")):
-        marker = parse_marker(line.rstrip("\r"), 0)
-        if marker is not None and marker.notebook:
-            references[marker.notebook] = None
-    return [(folder / reference).resolve() for reference in references]
-
-
-_MARKER_LINE = re.compile(r"^# %% .*$", re.M)
+    text = content.decode("utf-8", errors="replace")
+    references: dict[str, int] = {}
+    for number, marker in marker_lines(text):
+        if marker.notebook:
+            references.setdefault(marker.notebook, number)
+    hint = (
+        f"Export never opens notebooks outside the project. Delete that section of "
+        f"{one_line(module)} (or the module), then export again."
+    )
+    found = []
+    for reference, number in references.items():
+        what = f"the notebook named by a marker on line {number + 1} of {module.name},"
+        for bound in bounds:
+            found.append(confine_named(reference, bound, what=what, folder=module.parent, hint=hint))
+    return list(dict.fromkeys(found))
 
 
 def _load(notebook: Path, loaded: dict[Path, NotebookExports]) -> NotebookExports:
@@ -206,10 +244,17 @@ def _add_notebook(
     project: Project | None,
     destination: Path | None,
     modules: dict[tuple[Path, str], _Module],
+    bound: Path,
     *,
     strict: bool,
 ) -> list[tuple[Path, str]]:
-    """File the notebook's cells under their modules; the module keys it contributes to."""
+    """File the notebook's cells under their modules; the module keys it contributes to.
+
+    ``bound`` is the folder the notebook's modules must lie in (``lib_path`` was checked with
+    the project; ``--to`` is checked here, once per notebook).
+    """
+    if destination is not None:
+        confine(destination, bound, what="the --to folder")
     root = destination or (project.lib_path if project else exports.path.parent)
     default = exports.default_exp or module_name_for(exports.path)
     keys: list[tuple[Path, str]] = []
@@ -223,6 +268,7 @@ def _add_notebook(
         key = (root, name)
         module = modules.setdefault(key, _Module(root, name, project=project))
         module.cells.append(cell)
+        module.bounds.add(bound)
         if name == default and key not in owner_of:
             owner_of.add(key)
             module.owners.append(exports)
@@ -255,6 +301,7 @@ def _plan(
     files: list[ExportedFile] = []
     writes: list[FileWrite] = []
     packages: dict[Path, str] = {}
+    bounds_of: dict[Path, set[Path]] = {}
     prefixes = {
         (root, ".".join(name.split(".")[:depth]))
         for root, name in modules
@@ -295,8 +342,11 @@ def _plan(
             packages.setdefault(
                 folder, _package_name(folder, destination, module.project is not None)
             )
+            bounds_of.setdefault(folder, set()).update(module.bounds)
     for folder, package in sorted(packages.items()):
         init = folder / "__init__.py"
+        for bound in bounds_of[folder]:
+            confine(init, bound, what=f"the package file of {package}")
         if not init.exists():
             files.append(ExportedFile(init, "package", package, "written"))
             writes.append(FileWrite(init, b"", None))
@@ -322,32 +372,12 @@ def _spec(module: _Module, path: Path) -> ModuleSpec:
     docstring = ""
     if owner is not None and owner.summary is not None:
         docstring = module_docstring(
-            owner.summary, owner.doc_parts, _doc_url(module.project, owner.path)
+            owner.summary, owner.doc_parts, doc_page_url(module.project, owner.path)
         )
     package_dir = None
     if module.project is not None:
         package_dir = Path(os.path.relpath(path.parent, module.destination.parent)).as_posix()
     return ModuleSpec(module.name, path, tuple(ordered), docstring, package_dir)
-
-
-def _doc_url(project: Project | None, notebook: Path) -> str:
-    """nbdev's ``Docs:`` link of a notebook (only in nbdev projects with a Documentation URL)."""
-    if project is None or project.kind != "nbdev" or not project.doc_url:
-        return ""
-    from urllib.parse import urlparse
-
-    url = urlparse(project.doc_url)
-    if not url.scheme:
-        return ""
-    try:
-        relative = notebook.relative_to(project.nbs_path)
-    except ValueError:
-        return ""
-    page = relative.with_name(re.sub(r"^\d+[a-zA-Z0-9]*_", "", relative.name.lower())).with_suffix(
-        ".html"
-    )
-    base = (url.path or "/").rstrip("/")
-    return f"{url.scheme}://{url.netloc}{base}/{page.as_posix()}.md"
 
 
 def _read_existing(path: Path) -> bytes | None:

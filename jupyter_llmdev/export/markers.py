@@ -14,6 +14,12 @@ sync can tell whether the module, the notebook, or both changed since)::
     def f(): ...
 
 nbdev's ``# %% ../nbs/core.ipynb #3f2a9c1e`` markers are read as well (without a hash).
+
+Modules are untrusted input (a downloaded project, a model's edit), so the reader is linear
+in the length of the text: each line is looked at a bounded number of times (``str.find`` /
+``rfind`` and anchored tail patterns, no backtracking over the whole line). Writer and reader
+split lines the same way Python does (``\\r\\n``, ``\\r``, ``\\n``: :func:`module_lines`), so
+the exporter can check that every line the reader will take for a marker is one it wrote.
 """
 
 from __future__ import annotations
@@ -29,19 +35,21 @@ __all__ = [
     "code_hash",
     "format_header",
     "format_marker",
+    "marker_error",
+    "marker_lines",
+    "module_lines",
     "parse_marker",
     "split_sections",
 ]
 
 AUTO_MARKER = "# %% auto"
+_PREFIX = "# %% "
 
-_OURS = re.compile(
-    r"# %% (?P<path>.+?) cell=(?P<id>[A-Za-z0-9_-]+)(?: hash=(?P<digest>[0-9a-f]{8}))?\s*"
-)
-_NBDEV = re.compile(r"# %% (?P<path>.+?\.ipynb) #(?P<id>[A-Za-z0-9_-]+)\s*")
-# a marker naming a notebook but no cell id: nbformat < 4.5, nbdev 2 (cell index), or damaged
-_NO_ID = re.compile(r"# %% (?P<path>.+?\.ipynb)(?:\s.*)?")
+# the tails of the three marker forms; each is anchored and has no nested repetition
+_OURS_TAIL = re.compile(r"cell=(?P<id>[A-Za-z0-9_-]+)(?: hash=(?P<digest>[0-9a-f]{8}))?\s*")
+_NBDEV_TAIL = re.compile(r"(?P<id>[A-Za-z0-9_-]+)\s*")
 _AUTO = re.compile(r"# %% auto(?: #?\d+)?\s*")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 @dataclass(frozen=True)
@@ -64,14 +72,44 @@ def code_hash(text: str) -> str:
 
     A CRC-32: it only has to notice edits, not resist an adversary.
     """
-    return f"{zlib.crc32(text.encode('utf-8')):08x}"
+    return f"{zlib.crc32(text.encode('utf-8', errors='surrogatepass')):08x}"
+
+
+def module_lines(text: str) -> list[str]:
+    """``text`` split into lines the way Python reads source (``\\r\\n``, ``\\r`` or ``\\n``).
+
+    A lone ``\\r`` ends a line for Python's tokenizer and for ``read_text``'s universal
+    newlines, though not for a cell's ``split("\\n")``: reader and checks use this one rule.
+    """
+    return _LINE_BREAK.split(text)
 
 
 def format_marker(notebook: str, cell_id: str | None, digest: str) -> str:
     """The marker line of one exported cell (no id for nbformat < 4.5 notebooks)."""
     if cell_id is None:
-        return f"# %% {notebook}"
-    return f"# %% {notebook} cell={cell_id} hash={digest}"
+        return f"{_PREFIX}{notebook}"
+    return f"{_PREFIX}{notebook} cell={cell_id} hash={digest}"
+
+
+def marker_error(notebook: str, cell_id: str | None, digest: str) -> str | None:
+    """Why :func:`format_marker` of these values would not read back as exactly them, or ``None``.
+
+    A notebook path with a line break, a cell id outside nbformat's ``[A-Za-z0-9_-]``, or a path
+    shaped so the parser splits it elsewhere would make sync map code to the wrong cell.
+    """
+    line = format_marker(notebook, cell_id, digest)
+    if len(module_lines(line)) != 1:
+        return "it has a line break"
+    marker = parse_marker(line, 0)
+    expected = ("cell", notebook, cell_id, digest) if cell_id is not None else ("no-id", notebook)
+    found = (
+        None
+        if marker is None
+        else (marker.kind, marker.notebook, marker.cell_id, marker.digest)[: len(expected)]
+    )
+    if found != expected:
+        return "the marker would not read back as written"
+    return None
 
 
 def format_header(notebooks: Sequence[str]) -> str:
@@ -83,40 +121,78 @@ def format_header(notebooks: Sequence[str]) -> str:
 
 
 def parse_marker(line: str, number: int) -> Section | None:
-    """The section a ``# %%`` line starts, or ``None`` when the line is ordinary code."""
-    if not line.startswith("# %% "):
+    """The section a ``# %%`` line starts, or ``None`` when the line is ordinary code.
+
+    ``line`` is one line: text holding a line break is never a marker.
+    """
+    if not line.startswith(_PREFIX) or "\n" in line or "\r" in line:
         return None
     if _AUTO.fullmatch(line):
         return Section(number, "auto")
-    match = _OURS.fullmatch(line) or _NBDEV.fullmatch(line)
-    if match is not None:
-        digest = match.groupdict().get("digest")
-        return Section(number, "cell", match.group("path"), match.group("id"), digest)
-    match = _NO_ID.fullmatch(line)
-    if match is not None:
-        return Section(number, "no-id", match.group("path"))
+    rest = line[len(_PREFIX) :]
+    # ours: the tail after the *last* " cell=" (an id holds no space, so no later one fits)
+    at = rest.rfind(" cell=")
+    if at > 0:
+        tail = _OURS_TAIL.fullmatch(rest, at + 1)
+        if tail is not None:
+            return Section(number, "cell", rest[:at], tail.group("id"), tail.group("digest"))
+    # nbdev: the tail after the last ".ipynb #"
+    at = rest.rfind(".ipynb #")
+    if at > 0:
+        tail = _NBDEV_TAIL.fullmatch(rest, at + len(".ipynb #"))
+        if tail is not None:
+            return Section(number, "cell", rest[: at + len(".ipynb")], tail.group("id"))
+    # a marker naming a notebook but no cell id: nbformat < 4.5, nbdev 2 (cell index), or damaged
+    path = _first_notebook_path(rest)
+    if path is not None:
+        return Section(number, "no-id", path)
     return None
+
+
+def _first_notebook_path(rest: str) -> str | None:
+    """The shortest prefix ``X.ipynb`` (X not empty) followed by the end or whitespace."""
+    start = 1
+    while True:
+        at = rest.find(".ipynb", start)
+        if at < 0:
+            return None
+        end = at + len(".ipynb")
+        if end == len(rest) or rest[end].isspace():
+            return rest[:end]
+        start = at + 1
+
+
+def marker_lines(text: str) -> list[tuple[int, Section]]:
+    """The 0-based lines of ``text`` (split by :func:`module_lines`) that sync reads as markers."""
+    found = []
+    for number, line in enumerate(module_lines(text)):
+        if line.startswith(_PREFIX):
+            marker = parse_marker(line, number)
+            if marker is not None:
+                found.append((number, marker))
+    return found
 
 
 def split_sections(text: str) -> tuple[list[str], list[Section]]:
     """The module's lines and its sections in order (code outside sections is not returned)."""
-    lines = text.split("\n")
+    lines = module_lines(text)
+    starts = [marker for _, marker in marker_lines(text)]
     sections: list[Section] = []
-    starts: list[Section] = []
-    for number, line in enumerate(lines):
-        marker = parse_marker(line.rstrip("\r"), number)
-        if marker is not None:
-            starts.append(marker)
     for position, start in enumerate(starts):
+        first = start.line + 1
         end = starts[position + 1].line if position + 1 < len(starts) else len(lines)
-        body = [line.rstrip("\r") for line in lines[start.line + 1 : end]]
-        while body and not body[-1].strip():
-            body.pop()
-        while body and not body[0].strip():
-            body.pop(0)
+        while end > first and not lines[end - 1].strip():
+            end -= 1
+        while first < end and not lines[first].strip():
+            first += 1
         sections.append(
             Section(
-                start.line, start.kind, start.notebook, start.cell_id, start.digest, tuple(body)
+                start.line,
+                start.kind,
+                start.notebook,
+                start.cell_id,
+                start.digest,
+                tuple(lines[first:end]),
             )
         )
     return lines, sections

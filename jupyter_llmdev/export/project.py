@@ -14,13 +14,14 @@ on its own (next to itself, or to ``--to``). Only these keys are read here, on p
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["Project", "find_notebooks", "find_project"]
+__all__ = ["Project", "doc_page_url", "find_notebooks", "find_project"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,26 @@ def find_notebooks(folder: Path) -> list[Path]:
             if name.endswith(".ipynb") and name[:1] not in "_."
         )
     return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def doc_page_url(project: Project | None, notebook: Path) -> str:
+    """nbdev's ``Docs:`` link of a notebook (only in nbdev projects with a Documentation URL)."""
+    if project is None or project.kind != "nbdev" or not project.doc_url:
+        return ""
+    from urllib.parse import urlparse
+
+    url = urlparse(project.doc_url)
+    if not url.scheme:
+        return ""
+    try:
+        relative = notebook.relative_to(project.nbs_path)
+    except ValueError:
+        return ""
+    page = relative.with_name(re.sub(r"^\d+[a-zA-Z0-9]*_", "", relative.name.lower())).with_suffix(
+        ".html"
+    )
+    base = (url.path or "/").rstrip("/")
+    return f"{url.scheme}://{url.netloc}{base}/{page.as_posix()}.md"
 
 
 def _from_pyproject(path: Path) -> Project | None:

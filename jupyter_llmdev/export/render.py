@@ -3,6 +3,10 @@
 Rendering is pure and deterministic: the same cells give the same bytes. The layout follows
 nbdev's ``ModuleMaker.make`` (cells holding a ``from __future__`` import come before
 ``__all__``; ``__all__`` is wrapped at 120 columns), with this project's header and markers.
+
+The only lines of a module that ``llmdev sync`` reads as markers are the ones written here:
+cells holding a marker-shaped line, notebook paths or cell ids that would not read back, and
+lone carriage returns (a line break to Python, not to the notebook) are refused.
 """
 
 from __future__ import annotations
@@ -15,8 +19,16 @@ from pathlib import Path
 
 from ..errors import ExportError
 from .imports import rewrite_imports
-from .markers import AUTO_MARKER, code_hash, format_header, format_marker
+from .markers import (
+    AUTO_MARKER,
+    code_hash,
+    format_header,
+    format_marker,
+    marker_error,
+    marker_lines,
+)
 from .names import has_future_import, public_names
+from .quoting import one_line
 from .selection import ExportedCell
 
 __all__ = [
@@ -57,16 +69,25 @@ class CellCode:
 
 
 def cell_code(cell: ExportedCell, package_dir: str | None) -> CellCode:
-    """Parse a cell's exported code and make its library imports relative."""
+    """Parse a cell's exported code and make its library imports relative.
+
+    Code that Python would read differently from its ``\\n``-split lines (a lone carriage
+    return is a line break to Python), or cannot encode as UTF-8, is refused: every line
+    number, import rewrite and marker check below relies on the two agreeing.
+    """
     text = cell.code.text
+    _refuse_unwritable(cell, text)
     try:
         statements = tuple(ast.parse(text).body)
     except SyntaxError as error:
         index = min(max((error.lineno or 1) - 1, 0), max(len(cell.code.origin) - 1, 0))
-        line = cell.head_lines + (cell.code.origin[index] if cell.code.origin else 0) + 1
-        where = f"cell {cell.cell_id}" if cell.cell_id else f"cell #{cell.index + 1}"
         raise ExportError(
-            f"{cell.notebook.name} {where}, line {line}: {error.msg}; the module would not import.",
+            f"{_where(cell, index)}: {error.msg}; the module would not import.",
+            hint="Fix the cell, or remove its export directive, and export again.",
+        ) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ExportError(
+            f"{_where(cell, 0)}: the code is nested too deeply for Python to parse.",
             hint="Fix the cell, or remove its export directive, and export again.",
         ) from None
     lines = list(cell.code.lines)
@@ -76,7 +97,12 @@ def cell_code(cell: ExportedCell, package_dir: str | None) -> CellCode:
 
 
 def render_module(spec: ModuleSpec) -> str:
-    """The full text of the module."""
+    """The full text of the module.
+
+    Raises ExportError when a cell would put a line into the module that ``llmdev sync``
+    reads as a marker (see :func:`_refuse_marker_lines`), or a notebook path or cell id
+    would not read back from its marker.
+    """
     folder = spec.path.parent
     codes = [cell_code(cell, spec.package_dir) for cell in spec.cells]
     pairs = [
@@ -86,6 +112,9 @@ def render_module(spec: ModuleSpec) -> str:
         notebook: notebook_reference(notebook, folder)
         for notebook in {cell.notebook for cell in spec.cells}
     }
+    for cell, code in zip(spec.cells, codes, strict=True):
+        _refuse_marker_lines(cell, code)
+        _refuse_bad_marker(cell, references[cell.notebook], code_hash(code.text))
     notebooks = list(dict.fromkeys(references[cell.notebook] for cell in spec.cells))
     # like nbdev, which appends the names of each further notebook to the module's __all__
     names: list[str] = []
@@ -115,7 +144,9 @@ def render_module(spec: ModuleSpec) -> str:
         parts.append(_docstring_literal(spec.docstring) + "\n")
     for block in blocks:
         parts.append("\n" + block)
-    return "".join(parts)
+    text = "".join(parts)
+    _check_markers(spec, text, len(pairs) + 1)
+    return text
 
 
 def module_docstring(summary: str, parts: Sequence[str], doc_url: str = "") -> str:
@@ -139,6 +170,80 @@ def _cell_block(cell: ExportedCell, code: CellCode, reference: str) -> str:
     return f"{marker}\n{code.text}\n"
 
 
+def _where(cell: ExportedCell, index: int) -> str:
+    """``nb.ipynb cell ID, line N``: line N of the cell's source for exported line ``index``."""
+    origin = cell.code.origin
+    line = cell.head_lines + (origin[index] if index < len(origin) else 0) + 1
+    label = f"cell {one_line(cell.cell_id)}" if cell.cell_id else f"cell #{cell.index + 1}"
+    return f"{one_line(cell.notebook.name)} {label}, line {line}"
+
+
+def _refuse_unwritable(cell: ExportedCell, text: str) -> None:
+    if "\r" in text:
+        index = next(k for k, line in enumerate(cell.code.lines) if "\r" in line)
+        raise ExportError(
+            f"{_where(cell, index)} holds a carriage return (\\r) not followed by a newline; Python "
+            "reads it as a line break, the notebook does not.",
+            hint="Replace it with a newline (or write \\r inside strings), then export again.",
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        index = text.count("\n", 0, error.start)
+        raise ExportError(
+            f"{_where(cell, index)} holds a character that cannot be written as UTF-8 (a lone "
+            "surrogate).",
+            hint="Remove it, then export again.",
+        ) from None
+
+
+def _refuse_marker_lines(cell: ExportedCell, code: CellCode) -> None:
+    """Refuse a cell line that ``llmdev sync`` would read as a marker.
+
+    Such a line (``# %% ../nbs/other.ipynb cell=o1``, easily produced by a model reply) would
+    make sync hand the code below it to another cell, possibly of another notebook. It is
+    refused rather than escaped: an escape changes the code (inside a string literal it
+    changes what the program does), nbdev would copy the escaped text back into the notebook,
+    and the module would no longer be the cell's code. Lines that merely start with ``# %%``
+    and name no notebook stay allowed.
+    """
+    for index, line in enumerate(code.lines):
+        if marker_lines(line):
+            shown = one_line(line, 60)
+            raise ExportError(
+                f"{_where(cell, index)} reads as a module marker (`{shown}`), so `llmdev sync` "
+                "would give the code below it to that cell.",
+                hint="Change the line (e.g. `#%%` or `# %%:`), or move it out of the exported cell; "
+                "then export again.",
+            )
+
+
+def _refuse_bad_marker(cell: ExportedCell, reference: str, digest: str) -> None:
+    if not reference.isprintable() or marker_error(reference, "c", digest) is not None:
+        raise ExportError(
+            f"The notebook path {one_line(reference)!r} cannot be written in a module marker "
+            "(control characters, a line break, or a shape that would read back as another path).",
+            hint="Rename the notebook (letters, digits, `_`, `-`, `.`), then export again.",
+        )
+    problem = marker_error(reference, cell.cell_id, digest)
+    if problem is not None:
+        raise ExportError(
+            f"{one_line(cell.notebook.name)}: cell id {one_line(str(cell.cell_id))!r} cannot be "
+            "written in a module marker (ids are letters, digits, `_` and `-`).",
+            hint="Open and save the notebook in JupyterLab (it repairs cell ids), then export again.",
+        )
+
+
+def _check_markers(spec: ModuleSpec, text: str, written: int) -> None:
+    """The last line of defence: the reader finds exactly the markers the renderer wrote."""
+    if len(marker_lines(text)) != written:
+        raise ExportError(
+            f"Module {spec.name} would hold a line that `llmdev sync` reads as a marker, in its "
+            "docstring or header. Nothing was written.",
+            hint="Rename the notebook or change its summary, then export again.",
+        )
+
+
 def _format_all(names: list[str]) -> str:
     text = str(names)
     if len(text) <= 120:
@@ -150,8 +255,20 @@ def _format_all(names: list[str]) -> str:
 
 
 def _docstring_literal(text: str) -> str:
-    """nbdev's triple-quoted form where it is valid Python, else a plain escaped literal."""
-    if '"""' in text or text.endswith(('"', "\\")):
+    """nbdev's triple-quoted form where it is valid Python and reads back safely, else ``repr``.
+
+    The docstring comes from notebook markdown, which may hold a line shaped like a marker or
+    characters Python reads as line breaks (``\\r``); ``repr`` keeps the same value on one
+    line, so sync never sees a marker in it.
+    """
+    lines = text.split("\n")
+    plain = all(line.replace("\t", " ").isprintable() for line in lines)
+    if (
+        not plain
+        or '"""' in text
+        or text.endswith(('"', "\\"))
+        or any(line.startswith("# %% ") for line in lines)
+    ):
         return repr(text)
     prefix = "r" if "\\" in text else ""
     return f'{prefix}"""{text}"""'

@@ -6,13 +6,14 @@ import os
 from pathlib import Path
 
 from .exporter import ExportResult
+from .quoting import one_line
 
 __all__ = ["display_path", "export_report"]
 
 
 def export_report(result: ExportResult) -> tuple[list[str], int]:
     """Lines to print and the exit code (1 when ``--check`` found modules out of date)."""
-    lines = [f"warning: {warning}" for warning in result.warnings]
+    lines = [f"warning: {one_line(warning, 1000)}" for warning in result.warnings]
     if result.check:
         if result.stale:
             lines.append(f"{len(result.stale)} file(s) out of date:")
@@ -28,12 +29,13 @@ def export_report(result: ExportResult) -> tuple[list[str], int]:
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the current folder when it is inside it, else as is."""
+    """``path`` relative to the current folder when it is inside it, else as is; control
+    characters escaped (notebook names are untrusted and go to a terminal)."""
     try:
         relative = os.path.relpath(path)
     except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
+        return one_line(path, 1000)
+    return one_line(path if relative.startswith("..") else relative, 1000)
 
 
 def _sources(notebooks: tuple[Path, ...]) -> str:

@@ -14,7 +14,6 @@ markers, or code that does not parse, are refused before anything is written.
 
 from __future__ import annotations
 
-import ast
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -26,11 +25,15 @@ from ..errors import ExportError, LLMDevError
 from ..notebook.apply import apply_changeset
 from ..notebook.changeset import CellState, ChangeSet, Edit
 from ..notebook.io import read_notebook, write_notebook
-from .markers import Section, code_hash, split_sections
+from .confine import Scope, confine_named
+from .exporter import module_name_for
+from .markers import Section, code_hash
 from .merge import merge_cell_source
+from .module_reader import ModuleText, read_module
 from .project import find_project
+from .quoting import one_line
 from .render import cell_code
-from .selection import ExportedCell, select_exports
+from .selection import ExportedCell, NotebookExports, select_exports
 from .writer import FileWrite, write_files
 
 __all__ = ["SyncResult", "SyncedNotebook", "sync_modules"]
@@ -68,42 +71,71 @@ class _Pending:
     new_source: str
 
 
-def sync_modules(paths: Sequence[PathLike], *, cwd: PathLike | None = None) -> SyncResult:
-    """Sync the edits in the given module files back into their notebooks."""
+@dataclass
+class _Notebook:
+    """One notebook named by markers, indexed once (sync stays linear in cells and sections)."""
+
+    data: Any
+    exports: NotebookExports
+    #: exported cells by id
+    exported: dict[str, ExportedCell]
+    #: how many cells carry each id, and the source of the first one
+    counts: Counter[str]
+    sources: dict[str, str]
+
+
+def sync_modules(
+    paths: Sequence[PathLike], *, cwd: PathLike | None = None, root: PathLike | None = None
+) -> SyncResult:
+    """Sync the edits in the given module files back into their notebooks.
+
+    Every notebook a marker names must lie inside the module's project root (and inside
+    ``root``, the Jupyter server's ``root_dir``, when given), and every cell it names must be
+    one that export puts into this very module; otherwise nothing is read or written
+    (PathOutsideRoot, ExportError).
+    """
     base = Path(cwd) if cwd is not None else Path.cwd()
-    modules = [(base / path).resolve() for path in paths]
-    parsed = {module: _read_module(module) for module in modules}
-    _refuse_duplicates(parsed)
-    notebooks: dict[Path, Any] = {}
-    exported: dict[Path, dict[str, ExportedCell]] = {}
+    scope = Scope(root)
+    given = {(base / path).resolve(): Path(os.path.abspath(base / path)) for path in paths}
+    parsed = {module: read_module(module) for module in given}
+    targets = {
+        key: notebook
+        for module, text in parsed.items()
+        for key, notebook in _confined_notebooks(
+            module, text.cells, scope.bound(module, what="the module")
+        ).items()
+    }
+    _refuse_duplicates(parsed, targets)
+    notebooks: dict[Path, _Notebook] = {}
+    package_dirs: dict[tuple[Path, Path], str | None] = {}
     result = SyncResult()
     pending: list[_Pending] = []
     conflicts: list[str] = []
     new_hashes: dict[tuple[Path, int], str] = {}
-    for module, (_lines, sections) in parsed.items():
+    for module, text in parsed.items():
         changed_here = False
-        for section in sections:
-            notebook = (module.parent / section.notebook).resolve()
-            nb = _notebook(notebook, module, section, notebooks)
-            cells = exported.setdefault(notebook, _exported_cells(nb, notebook))
-            cell = _cell(nb, cells, notebook, module, section)
-            package_dir = _package_dir(module, notebook)
+        for section in text.cells:
+            notebook = targets[(module, section.line)]
+            indexed = _notebook(notebook, module, section, notebooks)
+            cell = _cell(indexed, notebook, module, section)
+            _refuse_foreign_cell(indexed, cell, given[module], section)
+            package_dir = _cached_package_dir(module, notebook, package_dirs)
             current = cell_code(cell, package_dir).text
             edited = "\n".join(section.code)
             if edited == current:
                 continue
             module_changed = section.digest is None or code_hash(edited) != section.digest
             notebook_changed = section.digest is not None and code_hash(current) != section.digest
-            label = f"cell {section.cell_id} of {notebook.name}"
+            label = f"cell {section.cell_id} of {one_line(notebook.name)}"
             if not module_changed:
                 result.stale.append(
-                    f"{label}: the notebook changed since {module.name} was exported."
+                    f"{label}: the notebook changed since {one_line(module.name)} was exported."
                 )
                 continue
             if notebook_changed:
-                conflicts.append(f"{label} (line {section.line + 1} of {module.name})")
+                conflicts.append(f"{label} (line {section.line + 1} of {one_line(module.name)})")
                 continue
-            source = _source(nb, section.cell_id)
+            source = indexed.sources[section.cell_id]
             new_source = merge_cell_source(
                 source, cell, cell_code(cell, package_dir).lines, section.code, package_dir
             )
@@ -121,13 +153,18 @@ def sync_modules(paths: Sequence[PathLike], *, cwd: PathLike | None = None) -> S
         )
     if not pending:
         return result
-    changes = _apply(pending, notebooks)
-    _write_notebooks(changes, notebooks)
+    data = {path: indexed.data for path, indexed in notebooks.items()}
+    changes = _apply(pending, data)
+    _write_notebooks(changes, data)
+    refreshed: dict[Path, dict[str, ExportedCell]] = {}
     for item in pending:
-        refreshed = select_exports(notebooks[item.cell.notebook], item.cell.notebook)
-        cell = next(c for c in refreshed.cells if c.cell_id == item.section.cell_id)
+        notebook = item.cell.notebook
+        if notebook not in refreshed:
+            exports = select_exports(data[notebook], notebook)
+            refreshed[notebook] = {c.cell_id: c for c in exports.cells if c.cell_id}
+        cell = refreshed[notebook][item.section.cell_id]
         new_hashes[(item.module, item.section.line)] = code_hash(
-            cell_code(cell, _package_dir(item.module, item.cell.notebook)).text
+            cell_code(cell, _cached_package_dir(item.module, notebook, package_dirs)).text
         )
     try:
         _refresh_markers(parsed, new_hashes)
@@ -149,124 +186,123 @@ def sync_modules(paths: Sequence[PathLike], *, cwd: PathLike | None = None) -> S
     return result
 
 
-def _read_module(module: Path) -> tuple[list[str], list[Section]]:
-    try:
-        text = module.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExportError(
-            f"{module}: no such module.", hint="Give the path of an exported .py file."
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExportError(
-            f"Cannot read {module}: {getattr(error, 'strerror', None) or error}."
-        ) from None
-    try:
-        tree = ast.parse(text)
-    except SyntaxError as error:
-        raise ExportError(
-            f"{module.name}, line {error.lineno}: {error.msg}. Nothing was synced.",
-            hint="Fix the module so that it parses, then sync again.",
-        ) from None
-    lines, sections = split_sections(text)
-    cells = [section for section in sections if section.kind != "auto"]
-    if not cells:
-        raise ExportError(
-            f"{module.name} has no cell markers (`# %% <notebook> cell=<id>`), so its code cannot be "
-            "mapped to notebook cells.",
-            hint="Sync only modules written by `llmdev export`, with their marker lines intact.",
-        )
-    for section in cells:
-        if section.kind == "no-id":
-            raise ExportError(
-                f"{module.name}, line {section.line + 1}: the marker names no cell id. Nothing was synced.",
-                hint="Save the notebook with JupyterLab 3+ (nbformat 4.5 cell ids), export again, then edit.",
+def _confined_notebooks(
+    module: Path, sections: list[Section], bound: Path
+) -> dict[tuple[Path, int], Path]:
+    """(module, marker line) -> the notebook it names, every one checked to lie in ``bound``."""
+    hint = (
+        "Sync writes only notebooks inside the project. Remove that section from the module "
+        "(export again to rewrite it), then sync."
+    )
+    found: dict[tuple[Path, int], Path] = {}
+    seen: dict[str, Path] = {}
+    for section in sections:
+        if section.notebook not in seen:
+            seen[section.notebook] = confine_named(
+                section.notebook,
+                bound,
+                what=f"the notebook named on line {section.line + 1} of {module.name},",
+                folder=module.parent,
+                hint=hint,
             )
-    _refuse_code_outside_cells(module, tree, sections)
-    return lines, cells
+        found[(module, section.line)] = seen[section.notebook]
+    return found
 
 
-def _refuse_code_outside_cells(module: Path, tree: ast.Module, sections: list[Section]) -> None:
-    """Code above the first marker or in the ``__all__`` section belongs to no cell: refuse it."""
-    for number, statement in enumerate(tree.body):
-        line = statement.lineno - 1
-        owner = next((s for s in reversed(sections) if s.line < line), None)
-        if owner is None:
-            value = getattr(statement, "value", None)
-            allowed = number == 0 and isinstance(getattr(value, "value", None), str)
-            place = "above the first cell marker"
-        elif owner.kind == "auto":
-            target = getattr(statement, "targets", [None])[0]
-            allowed = isinstance(statement, ast.Assign) and getattr(target, "id", "") == "__all__"
-            place = "in the generated `__all__` section"
-        else:
-            continue
-        if not allowed:
-            raise ExportError(
-                f"{module.name}, line {line + 1}: this code is {place}, so it belongs to no cell. "
-                "Nothing was synced.",
-                hint="Move it under a `# %% <notebook> cell=<id>` marker, or into the notebook.",
-            )
-
-
-def _refuse_duplicates(parsed: dict[Path, tuple[list[str], list[Section]]]) -> None:
+def _refuse_duplicates(
+    parsed: dict[Path, ModuleText], targets: dict[tuple[Path, int], Path]
+) -> None:
     seen: dict[tuple[Path, str], str] = {}
-    for module, (_, sections) in parsed.items():
-        for section in sections:
-            key = ((module.parent / section.notebook).resolve(), section.cell_id)
-            where = f"{module.name} line {section.line + 1}"
+    for module, text in parsed.items():
+        for section in text.cells:
+            key = (targets[(module, section.line)], section.cell_id)
+            where = f"{one_line(module.name)} line {section.line + 1}"
             if key in seen:
                 raise ExportError(
-                    f"Cell {section.cell_id} of {key[0].name} is marked twice ({seen[key]} and {where}); "
-                    "it is ambiguous which code belongs to it. Nothing was synced.",
+                    f"Cell {section.cell_id} of {one_line(key[0].name)} is marked twice "
+                    f"({seen[key]} and {where}); it is ambiguous which code belongs to it. Nothing was synced.",
                     hint="Remove the duplicated section. If the notebook has two cells with that id, save it "
                     "in JupyterLab (which repairs ids) and export again.",
                 )
             seen[key] = where
 
 
-def _notebook(notebook: Path, module: Path, section: Section, cache: dict[Path, Any]) -> Any:
+def _notebook(
+    notebook: Path, module: Path, section: Section, cache: dict[Path, _Notebook]
+) -> _Notebook:
     if notebook not in cache:
         if not notebook.is_file():
             raise ExportError(
-                f"{module.name}, line {section.line + 1}: the marker names {section.notebook}, "
-                "which does not exist. Nothing was synced.",
+                f"{one_line(module.name)}, line {section.line + 1}: the marker names "
+                f"{one_line(section.notebook)}, which does not exist. Nothing was synced.",
                 hint="Restore or move the notebook back, or export again from where it is now.",
             )
-        cache[notebook] = read_notebook(notebook)
+        data = read_notebook(notebook)
+        exports = select_exports(data, notebook)
+        counts: Counter[str] = Counter()
+        sources: dict[str, str] = {}
+        for cell in data.cells:
+            cell_id = cell.get("id")
+            if isinstance(cell_id, str):
+                counts[cell_id] += 1
+                source = cell.get("source", "")
+                sources.setdefault(cell_id, "".join(source) if isinstance(source, list) else source)
+        exported = {cell.cell_id: cell for cell in exports.cells if cell.cell_id}
+        cache[notebook] = _Notebook(data, exports, exported, counts, sources)
     return cache[notebook]
 
 
-def _exported_cells(nb: Any, notebook: Path) -> dict[str, ExportedCell]:
-    return {cell.cell_id: cell for cell in select_exports(nb, notebook).cells if cell.cell_id}
-
-
-def _cell(
-    nb: Any, cells: dict[str, ExportedCell], notebook: Path, module: Path, section: Section
-) -> ExportedCell:
-    where = f"{module.name}, line {section.line + 1}"
-    count = Counter(cell.get("id") for cell in nb.cells)[section.cell_id]
+def _cell(indexed: _Notebook, notebook: Path, module: Path, section: Section) -> ExportedCell:
+    where = f"{one_line(module.name)}, line {section.line + 1}"
+    name = one_line(notebook.name)
+    count = indexed.counts[section.cell_id]
     if count == 0:
         raise ExportError(
-            f"{where}: {notebook.name} has no cell {section.cell_id} (deleted?). Nothing was synced.",
+            f"{where}: {name} has no cell {section.cell_id} (deleted?). Nothing was synced.",
             hint="Export the notebook again to refresh the module's markers.",
         )
     if count > 1:
         raise ExportError(
-            f"{where}: {notebook.name} has {count} cells with id {section.cell_id}; ambiguous. Nothing was synced.",
+            f"{where}: {name} has {count} cells with id {section.cell_id}; ambiguous. Nothing was synced.",
             hint="Give the cells distinct ids (save the notebook in JupyterLab), then export again.",
         )
-    if section.cell_id not in cells:
+    if section.cell_id not in indexed.exported:
         raise ExportError(
-            f"{where}: cell {section.cell_id} of {notebook.name} is no longer exported. Nothing was synced.",
+            f"{where}: cell {section.cell_id} of {name} is no longer exported. Nothing was synced.",
             hint="Export the notebook again to refresh the module.",
         )
-    return cells[section.cell_id]
+    return indexed.exported[section.cell_id]
 
 
-def _source(nb: Any, cell_id: str) -> str:
-    cell = next(cell for cell in nb.cells if cell.get("id") == cell_id)
-    source = cell.source
-    return "".join(source) if isinstance(source, list) else source
+def _refuse_foreign_cell(
+    indexed: _Notebook, cell: ExportedCell, module: Path, section: Section
+) -> None:
+    """Refuse a marker naming a cell that export sends to another module.
+
+    Export puts a cell into the module its directive (or the notebook's ``default_exp``, or
+    the notebook's name) names, at ``<folder>/<dotted/name>.py``; a marker elsewhere was not
+    written by export (a copied line, a hand or model edit), and following it would write
+    this module's code into a cell of another module, perhaps of another notebook.
+    """
+    name = cell.target or indexed.exports.default_exp or module_name_for(cell.notebook)
+    parts = tuple(name.split(".")) if name else ()
+    if parts and module.with_suffix("").parts[-len(parts) :] == parts:
+        return
+    raise ExportError(
+        f"{one_line(module.name)}, line {section.line + 1}: cell {section.cell_id} of "
+        f"{one_line(cell.notebook.name)} is exported to module {one_line(str(name))}, not to this one, "
+        "so export did not write this marker. Nothing was synced.",
+        hint="Remove that section from the module (or export again to rewrite the module), then sync.",
+    )
+
+
+def _cached_package_dir(
+    module: Path, notebook: Path, cache: dict[tuple[Path, Path], str | None]
+) -> str | None:
+    key = (module, notebook.parent)
+    if key not in cache:
+        cache[key] = _package_dir(module, notebook)
+    return cache[key]
 
 
 def _package_dir(module: Path, notebook: Path) -> str | None:
@@ -328,12 +364,11 @@ def _write_notebooks(changes: dict[Path, ChangeSet], notebooks: dict[Path, Any])
         ) from None
 
 
-def _refresh_markers(
-    parsed: dict[Path, tuple[list[str], list[Section]]], hashes: dict[tuple[Path, int], str]
-) -> None:
+def _refresh_markers(parsed: dict[Path, ModuleText], hashes: dict[tuple[Path, int], str]) -> None:
     """Give synced sections the hash of their new code, so the next sync starts from here."""
     writes: list[FileWrite] = []
-    for module, (lines, _) in parsed.items():
+    for module, text in parsed.items():
+        lines = text.lines
         new = list(lines)
         for (path, number), digest in hashes.items():
             if path == module and " hash=" in new[number]:
