@@ -49,7 +49,8 @@ def test_line_magic_streams_then_offers_first_cell_and_shows_the_rest(ip, openai
     # ...always as a code cell: the markdown prose stays in the streamed output
     assert ip.rl_next_input == "def per_day(rows):\n    return {}"
     assert "markdown cell 1 of 2 more" in captured.stdout and "code cell 2 of 2 more" in captured.stdout
-    assert "not recorded" in captured.stdout
+    assert "kept in this kernel session only" in captured.stdout
+    assert "the notebook file does not record it" in captured.stdout
     body = openai_env.completion_requests[-1].body
     assert body["messages"][-1]["content"].endswith("count trips per day")
 

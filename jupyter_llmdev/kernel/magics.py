@@ -151,8 +151,13 @@ class LLMMagics(Magics):
 
             print("\n".join(format_usage(usage_rows(section), self.resolved_config().prices)))
             return
-        lines = log_lines(section)
+        shown = self.session.shown_status(self.notebook_path())
+        lines = log_lines(section, status_of=shown)
         print("\n".join(lines) if lines else "No changes recorded in this notebook yet.")
+        if any(record["id"] in shown for record in section["changes"]):
+            from .session import SESSION_ONLY_NOTE
+
+            print(SESSION_ONLY_NOTE)
 
     def _cmd_show(self, command: Command) -> None:
         from ..notebook.history import show_change
@@ -209,6 +214,7 @@ class LLMMagics(Magics):
             self.workflow.publish(records or [], notebook_path)
             view.note(f"[llm] change {changeset.id}: {edits_phrase(changeset)}{where}.{tail}")
             return True
+        self.session.keep_here_only(self.notebook_path(), changeset.id)
         self._fallback_insert(changeset, view, replace=replace, tail=tail)
         return True
 
@@ -217,11 +223,14 @@ class LLMMagics(Magics):
         edits = [edit for edit in changeset.edits if edit.after is not None]
         first = next((edit for edit in edits if edit.after.cell_type == "code"), edits[0])
         self.shell.set_next_input(first.after.source, replace=replace)
-        where = "replaces this cell" if replace else "is inserted below"
+        where = "in place of this cell" if replace else "below"
         instead = f" (it is meant to replace cell {first.cell_id})" if first.op == "replace" and not replace else ""
-        view.note(f"[llm] the first code cell {where}{instead} (no JupyterLab extension connected, so the "
-                  f"change is not recorded in the notebook).{tail}")
         rest = [edit for edit in edits if edit is not first]
+        view.note(f"[llm] change {changeset.id} is kept in this kernel session only: no JupyterLab extension is "
+                  "connected, so the notebook file does not record it (`%llm log` lists it as session). Its first "
+                  f"{first.after.cell_type} cell{instead} goes to the front end as the next input (VS Code and "
+                  f"IPython put it {where}; a headless run drops it){'; the rest is shown below to copy' if rest else ''}."
+                  f"{tail}")
         for number, edit in enumerate(rest, start=1):
             what = f"replaces cell {edit.cell_id}: copy it there" if edit.op == "replace" else "copy it into a new cell"
             view.note(f"--- {edit.after.cell_type} cell {number} of {len(rest)} more ({what}) ---\n"

@@ -17,7 +17,13 @@ from typing import Any
 from ..notebook.changeset import ChangeSet
 from ..notebook.records import Upsert
 
-__all__ = ["SessionRecords"]
+__all__ = ["SESSION_ONLY", "SESSION_ONLY_NOTE", "SessionRecords"]
+
+#: what ``%llm log`` shows as the status of a change this session keeps and no notebook holds
+SESSION_ONLY = "session"
+#: the legend ``%llm log`` prints under such changes
+SESSION_ONLY_NOTE = (f"{SESSION_ONLY}: kept in this kernel session only (no JupyterLab extension was connected); "
+                     "the notebook file does not record it.")
 
 
 class SessionRecords:
@@ -26,6 +32,8 @@ class SessionRecords:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sections: dict[str | None, dict[str, list[dict[str, Any]]]] = {}
+        # ids of changes no front end took: review and fix use them, the notebook never holds them
+        self._here_only: dict[str | None, set[str]] = {}
 
     def section(self, path: str | None) -> dict[str, Any]:
         """The saved section of the notebook at ``path`` (if any) with this session's records over it.
@@ -63,6 +71,18 @@ class SessionRecords:
         with self._lock:
             own = self._sections.setdefault(_key(path), {})
             _lay_over(own, _grouped(updates, changeset))
+
+
+    def keep_here_only(self, path: str | None, change_id: str) -> None:
+        """Mark a kept change as one no front end recorded (headless: nbclient, VS Code, IPython)."""
+        with self._lock:
+            self._here_only.setdefault(_key(path), set()).add(change_id)
+
+    def shown_status(self, path: str | None) -> dict[str, str]:
+        """The status ``%llm log`` shows instead of the recorded one, by change id: ``session`` for
+        the changes kept here only, so the log says what the delivery note said."""
+        with self._lock:
+            return {change_id: SESSION_ONLY for change_id in self._here_only.get(_key(path), ())}
 
 
 def _key(path: str | None) -> str | None:

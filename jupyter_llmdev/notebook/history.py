@@ -8,6 +8,7 @@ terminal or a notebook output as it is. A plain ``diff_change`` is what the mode
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ChangeNotFound
@@ -70,11 +71,12 @@ def latest_change(nb: Any, *, status: str | None = "applied") -> ChangeSet | Non
     return None
 
 
-def log_lines(nb: Any) -> list[str]:
+def log_lines(nb: Any, *, status_of: Mapping[str, str] | None = None) -> list[str]:
     """One line per recorded change, oldest first, each starting with the change id.
 
     ``<id>  <time>  <role>/<model>  <status>  <n> edits  <prompt's first line, trimmed>``,
-    control characters escaped. The columns line up: each is padded to its widest entry (at
+    control characters escaped; ``status_of`` (by change id) replaces the status shown (a kernel
+    shows ``session`` for a change only it keeps). The columns line up: each is padded to its widest entry (at
     most :data:`COLUMN_CHARS`, so one crafted model name cannot push every line off the screen).
     """
     rows = []
@@ -84,7 +86,7 @@ def log_lines(nb: Any) -> list[str]:
             _shown(str(record["id"])),
             _shown(str(record["time"])),
             _shown(f"{record['role']}/{record['model'] or '-'}"),
-            _shown(str(record["status"])),
+            _shown(str((status_of or {}).get(record["id"], record["status"]))),
             str(count),
             _shown(_first_line(record["prompt"], PROMPT_CHARS)),
         ])
