@@ -180,3 +180,31 @@ def test_pathological_cells_finish_when_rendered(name: str) -> None:
         assert 1 <= len(str(error).splitlines()) <= 3
         return
     assert_only_written_markers(text, [("../nbs/core.ipynb", "c1")])
+
+
+def test_syncing_a_huge_repetitive_edit_finishes(tmp_path: Path) -> None:
+    # difflib is super-linear on repetitive lines: the merge diffs only a bounded middle
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from jupyter_llmdev.export import export_notebooks
+    from jupyter_llmdev.export.sync import sync_modules
+
+    (tmp_path / ".git").mkdir()
+    lines = [f"a = {i % 2}" for i in range(3000)]
+    nb = new_notebook(cells=[new_code_cell("#| default_exp core"), new_code_cell("#| export\n%time\n" + "\n".join(lines))])
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"c{index}"
+    notebook = tmp_path / "core.ipynb"
+    nbformat.write(nb, notebook)
+    export_notebooks([notebook])
+    module = tmp_path / "core.py"
+    edited = [f"a = {(i // 3) % 2}" for i in range(3000)]
+    module.write_text(module.read_text().replace("\n".join(lines), "x = 0\n" + "\n".join(edited) + "\nz = 0"))
+
+    result = sync_modules([module])
+
+    assert [item.cell_ids for item in result.notebooks] == [("c1",)]
+    source = nbformat.read(notebook, as_version=4).cells[1].source
+    assert source.startswith("#| export\n") and "%time" in source
+    assert source.replace("%time\n", "").endswith("x = 0\n" + "\n".join(edited) + "\nz = 0")
