@@ -19,7 +19,9 @@ EXPORT_KINDS = ("export", "exporti", "exports", "exportd")
 _DIRECTIVE_PREFIX = re.compile(r"\s*#\s*\|")
 # one head line: a directive, a cell magic or a blank line (whitespace never crosses a newline)
 _HEAD_LINE = re.compile(r"[^\S\n]*(?:#[^\S\n]*\||%%\w|\r?\n|$)")
-_NAME_VALUE = re.compile(r"([^\s:]+)\s*:?\s?(.*?)\s*$", re.S)
+# matched against a stripped line, so the value runs to the end: no lazy `(.*?)\s*$`, which
+# is quadratic on a long run of inner spaces (a notebook is untrusted)
+_NAME_VALUE = re.compile(r"([^\s:]+)\s*:?\s?(.*)", re.S)
 _CELL_MAGIC = re.compile(r"\s*%%(\w+)")
 
 

@@ -208,3 +208,25 @@ def test_syncing_a_huge_repetitive_edit_finishes(tmp_path: Path) -> None:
     source = nbformat.read(notebook, as_version=4).cells[1].source
     assert source.startswith("#| export\n") and "%time" in source
     assert source.replace("%time\n", "").endswith("x = 0\n" + "\n".join(edited) + "\nz = 0")
+
+
+#: cell heads (directives) that are slow for a quadratic directive parser
+PATHOLOGICAL_HEADS = {
+    "spaces inside a directive value": "#| export a" + " " * 200_000 + "b\nx = 1",
+    "spaces after a directive name": "#| export" + " " * 200_000 + ":\nx = 1",
+    "many directives": "#| export\n" * 50_000 + "x = 1",
+    "pipes": "#" + "|" * 200_000 + "\nx = 1",
+}
+
+
+@pytest.mark.parametrize("name", PATHOLOGICAL_HEADS)
+def test_pathological_cell_heads_finish(name: str) -> None:
+    from jupyter_llmdev.export.selection import select_exports
+
+    cell = {"cell_type": "code", "id": "c1", "metadata": {}, "source": PATHOLOGICAL_HEADS[name], "outputs": []}
+    exports = select_exports({"cells": [cell], "metadata": {}}, Path("/p/nbs/core.ipynb"))
+    for exported in exports.cells:
+        try:
+            render_module(ModuleSpec("core", Path("/p/mylib/core.py"), (exported,)))
+        except ExportError as error:
+            assert 1 <= len(str(error).splitlines()) <= 3
