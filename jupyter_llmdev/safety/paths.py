@@ -75,7 +75,7 @@ def confine(path: str | Path, root: str | Path, *, what: str, relative_to: str |
 def _shown(path: str | Path) -> str:
     from .terminal import printable
 
-    text = printable(str(path))
+    text = printable(str(path), keep_newlines=False)
     return text if len(text) <= 200 else text[:197] + "..."
 
 

@@ -2,7 +2,8 @@
 
 Escape sequences in a model reply or a notebook's metadata could retitle the terminal, move the
 cursor, erase or fake lines. :func:`printable` keeps newlines and tabs and writes every other
-C0/C1 control character (ESC, BEL, CR, DEL, U+0080..U+009F) and the Unicode bidi overrides as
+C0/C1 control character (ESC, BEL, CR, DEL, U+0080..U+009F), the Unicode line and paragraph
+separators and the bidi overrides as
 visible ``\\xNN`` / ``\\uNNNN`` escapes. Linear time: one pass of one precompiled class.
 """
 
@@ -12,7 +13,7 @@ import re
 
 __all__ = ["printable"]
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape(match: re.Match[str]) -> str:
