@@ -169,3 +169,13 @@ def live_notebook(page: Any, path: str) -> Any:
         }""",
         path,
     )
+
+
+def switch_to_notebook(page: Any, path: str) -> None:
+    """Open ``path`` in the running lab (or bring its tab to the front), as the file browser does."""
+    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", path)
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").first.wait_for()
+    page.wait_for_function(
+        "(path) => { const w = window.jupyterapp.shell.currentWidget; return w && w.context && w.context.path === path; }",
+        arg=path,
+    )

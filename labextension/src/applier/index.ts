@@ -4,6 +4,7 @@ export * from './changeset.js';
 export * from './doc.js';
 export * from './errors.js';
 export * from './jsondoc.js';
+export * from './presence.js';
 export * from './records.js';
 export * from './revert.js';
 export * from './section.js';

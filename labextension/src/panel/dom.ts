@@ -30,13 +30,15 @@ export function build() {
   const proposal = document.createElement('div');
   proposal.className = 'jp-llmdev-proposal';
   proposal.hidden = true;
+  const proposalTitle = document.createElement('div');
+  proposalTitle.className = 'jp-llmdev-proposal-title';
   const preview = document.createElement('div');
   const insert = button('Insert', () => undefined, 'jp-mod-styled jp-mod-accept');
   const discard = button('Discard', () => undefined, 'jp-mod-styled jp-mod-reject');
   const actions = document.createElement('div');
   actions.className = 'jp-llmdev-actions';
   actions.append(insert, discard);
-  proposal.append(preview, actions);
+  proposal.append(proposalTitle, preview, actions);
   const form = document.createElement('form');
   form.className = 'jp-llmdev-compose';
   const message = document.createElement('textarea');
@@ -61,7 +63,7 @@ export function build() {
   const history = document.createElement('ul');
   historyBox.append(heading, history);
   root.append(header, problem, transcript, error, proposal, form, models, historyBox);
-  return { root, notebook, problem, transcript, error, proposal, preview, insert, discard, form, message, send, stop, exportModules, models, history };
+  return { root, notebook, problem, transcript, error, proposal, proposalTitle, preview, insert, discard, form, message, send, stop, exportModules, models, history };
 }
 
 function alert(className: string): HTMLElement {

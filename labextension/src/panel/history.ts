@@ -7,12 +7,17 @@
 import type { ISharedNotebook } from '@jupyter/ydoc';
 
 import {
+  CellView,
   ChangeSet,
   LLMDevError,
+  Presence,
   RevertConflict,
   SharedNotebookDoc,
   applyChangeSet,
+  checkRevertable,
+  findChange,
   planRevert,
+  presenceOf,
   readSection
 } from '../applier/index.js';
 import { button } from './dom.js';
@@ -47,7 +52,13 @@ export class PendingRevert {
     let inverse: ChangeSet;
     try {
       const doc = new SharedNotebookDoc(notebook);
-      inverse = planRevert(doc.cells(), doc.section(), id, { force, role: 'human' });
+      const cells = doc.cells();
+      const change = findChange(readSection(doc.section()), id);
+      if (change.status === 'applied') {
+        checkRevertable(change, cells); // undone: nothing to revert, and no "Revert anyway"
+      }
+      inverse = planRevert(cells, doc.section(), id, { force, role: 'human' });
+      checkRevertable(change, cells, inverse);
     } catch (error) {
       this.host.fail(error, error instanceof RevertConflict ? () => this.show(notebook, id, true) : null);
       return false;
@@ -111,8 +122,17 @@ export function renderRevertConfirm(
   return box;
 }
 
-/** Fill `list` with the changes recorded in `rawSection` (metadata.jupyter_llmdev). */
-export function renderHistory(list: HTMLElement, rawSection: unknown, onRevert: RevertHandler): void {
+/**
+ * Fill `list` with the changes recorded in `rawSection` (metadata.jupyter_llmdev); an `applied`
+ * change is checked against `cells` (the notebook on display), so one taken out by undo shows as
+ * `undone` (and comes back as `applied` on redo).
+ */
+export function renderHistory(
+  list: HTMLElement,
+  rawSection: unknown,
+  cells: CellView[],
+  onRevert: RevertHandler
+): void {
   list.replaceChildren();
   let changes: ChangeSet[];
   try {
@@ -126,13 +146,22 @@ export function renderHistory(list: HTMLElement, rawSection: unknown, onRevert: 
     return;
   }
   for (const change of [...changes].reverse()) {
-    list.appendChild(entry(change, onRevert));
+    const presence = change.status === 'applied' ? presenceOf(change, cells) : null;
+    list.appendChild(entry(change, presence, onRevert));
   }
 }
 
-function entry(change: ChangeSet, onRevert: RevertHandler): HTMLElement {
+/** How an entry's status reads: the record's status, or what undo/redo made of an applied change. */
+const PRESENCE_WORDS: Record<Presence, string> = {
+  applied: 'applied',
+  edited: 'applied, edited since',
+  undone: 'undone: its cells are not in the notebook (Shift+Z redoes it)'
+};
+
+function entry(change: ChangeSet, presence: Presence | null, onRevert: RevertHandler): HTMLElement {
   const item = document.createElement('li');
-  item.className = `jp-llmdev-change jp-llmdev-status-${change.status}`;
+  const status = presence === 'undone' ? 'undone' : change.status;
+  item.className = `jp-llmdev-change jp-llmdev-status-${status}`;
   item.dataset.changeId = change.id;
   const head = document.createElement('div');
   head.className = 'jp-llmdev-change-head';
@@ -147,9 +176,10 @@ function entry(change: ChangeSet, onRevert: RevertHandler): HTMLElement {
     change.usage.prompt_tokens !== undefined
       ? `${change.usage.prompt_tokens} in / ${change.usage.completion_tokens ?? 0} out tokens`
       : 'no token count';
-  facts.textContent = `${change.edits.length} edit${change.edits.length === 1 ? '' : 's'} · ${tokens} · ${change.status}`;
+  const state = presence ? PRESENCE_WORDS[presence] : change.status;
+  facts.textContent = `${change.edits.length} edit${change.edits.length === 1 ? '' : 's'} · ${tokens} · ${state}`;
   item.append(head, prompt, facts);
-  if (change.status === 'applied') {
+  if (change.status === 'applied' && presence !== 'undone') {
     const button = document.createElement('button');
     button.className = 'jp-mod-styled jp-llmdev-revert';
     button.textContent = 'Revert';

@@ -1,48 +1,58 @@
 /**
  * The LLM side panel: bound to the active notebook, streams replies, previews, inserts, reverts,
  * and stores the workflow records (plans, reviews, doc proposals) the server's commands return.
+ * Each notebook keeps its own exchange and proposal (`NotebookStates`): the panel shows the active
+ * notebook's, so Insert only ever writes the notebook on display.
  */
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
-import {
-  ChangeSet,
-  LLMDevError,
-  RecordUpsert,
-  SharedNotebookDoc,
-  applyChangeSet,
-  storeRecords
-} from '../applier/index.js';
+import { LLMDevError, RecordUpsert, SharedNotebookDoc, applyChangeSet, storeRecords } from '../applier/index.js';
 import { notebookSnapshot } from '../live/snapshot.js';
-import { PROTOCOL_VERSION, ServerMessage } from '../wire.js';
+import { ChatDone, PROTOCOL_VERSION, ServerMessage } from '../wire.js';
 import { ChatConnection } from './connection.js';
-import { renderPreview } from './diff.js';
+import { build, button } from './dom.js';
+import { Exchange } from './exchange.js';
 import { PendingRevert, renderHistory } from './history.js';
 import { InfoResult, fetchInfo } from './info.js';
-import { build, button } from './dom.js';
 import { ModelPicker, PanelSettings } from './models.js';
 import { NextStep, nextSteps } from './nextsteps.js';
+import { NotebookStates, notebookName } from './notebooks.js';
+import { Proposal, renderProposal } from './proposal.js';
 import { TrustNotice } from './trust.js';
 
 /** The panel's widget id (also the side bar tab's `data-id`). */
 export const PANEL_ID = 'jupyter-llmdev-panel';
 
-interface Proposal {
-  notebook: NotebookPanel;
-  changeset: ChangeSet;
-  /** workflow records stored with the change on Insert (e.g. the plan becomes built) */
-  records: RecordUpsert[];
-}
+/** How long History waits after an edit before it checks the changes against the cells again. */
+const HISTORY_DELAY_MS = 100;
 
 /** The right side bar panel titled "LLM". */
 export class LLMPanel extends Widget {
   private _notebook: NotebookPanel | null = null;
-  private _running: { id: string | null; line: string } | null = null;
-  private _proposal: Proposal | null = null;
+  /** the request on its way; `answers`: the typed line it answers too (Continue after a cut) */
+  private _running: { id: string | null; line: string; answers: string | null } | null = null;
   private _info: InfoResult | null = null;
+  private readonly _states = new NotebookStates();
   private readonly _ui = build();
   private readonly _models: ModelPicker;
   private readonly _trust = new TrustNotice(() => void this.send('/trust'));
+  private _unbindHistory: (() => void) | null = null;
+  private _historyTimer: number | null = null;
+  private readonly _reverting = new PendingRevert({
+    anchor: this._ui.history,
+    note: text => this._note(text),
+    fail: (error, retry) => {
+      this._error(this._notebook, messageOf(error));
+      if (retry) {
+        const again = (): void => {
+          this._error(this._notebook, null);
+          retry();
+        };
+        this._ui.error.appendChild(button('Revert anyway', again));
+      }
+    }
+  });
 
   constructor(
     private readonly tracker: INotebookTracker,
@@ -90,18 +100,19 @@ export class LLMPanel extends Widget {
 
   /**
    * Send the typed message (a prompt, or a slash command), or `line` from a button without
-   * touching what is typed. The typed text stays until it is done.
+   * touching what is typed. The typed text (or `answers`, the line a button goes on with) stays
+   * until it is done.
    */
-  async send(line: string = this._ui.message.value.trim()): Promise<void> {
+  async send(line: string = this._ui.message.value.trim(), answers: string | null = null): Promise<void> {
     if (!line || this._running) {
       return;
     }
-    this._show(this._ui.error, null);
     const notebook = this._notebook;
     if (!notebook?.content.model) {
       this._show(this._ui.error, 'Open a notebook first: the panel works on the active notebook.');
       return;
     }
+    this._error(notebook, null);
     const local = /^\/(log|revert)\b\s*(.*)$/.exec(line);
     if (local) {
       this._local(notebook, local[1], local[2]);
@@ -114,8 +125,10 @@ export class LLMPanel extends Widget {
     const isAsk = !line.startsWith('/') || /^\/ask\b/.test(line);
     // the model picked for the role that answers (reviewers: the configured ones)
     const role = isAsk ? 'ask' : /^\/(plan|doc)\b/.test(line) ? 'architect' : /^\/(build|fix)\b/.test(line) ? 'developer' : null;
-    this._startExchange(line);
-    this._running = { id: null, line };
+    const exchange = new Exchange(line);
+    this._states.of(notebook).exchange = exchange;
+    this._showState();
+    this._running = { id: null, line, answers };
     this._setStreaming(true);
     try {
       this._running.id = await this.connection.request(
@@ -126,13 +139,13 @@ export class LLMPanel extends Widget {
           target_cell_id: settings.insertPosition === 'end' ? last : (active ?? last),
           model: role ? this._models.value(role) || null : null
         },
-        message => this._onMessage(message, notebook)
+        message => this._onMessage(message, notebook, exchange)
       );
     } catch (error) {
       this._finish();
       await this.refreshInfo();
       const problem = this._info?.problem;
-      this._show(this._ui.error, problem ?? (error instanceof Error ? error.message : String(error)));
+      this._error(notebook, problem ?? (error instanceof Error ? error.message : String(error)));
     }
   }
 
@@ -143,31 +156,34 @@ export class LLMPanel extends Widget {
     }
   }
 
-  /** Apply the previewed change to its notebook (one undo step, recorded in the metadata). */
+  /** Apply the active notebook's previewed change to it (one undo step, recorded in the metadata). */
   insert(): void {
-    const proposal = this._proposal;
-    if (!proposal?.notebook.content.model) {
-      return;
+    const notebook = this._notebook;
+    const proposal = notebook ? this._states.of(notebook).proposal : null;
+    if (!notebook || proposal?.notebook !== notebook || !notebook.content.model) {
+      return; // a proposal is only ever inserted into its own notebook, while it is on display
     }
     try {
-      const doc = new SharedNotebookDoc(proposal.notebook.content.model.sharedModel);
+      const doc = new SharedNotebookDoc(notebook.content.model.sharedModel);
       storeRecords(doc, proposal.records, true);
       const record = applyChangeSet(doc, proposal.changeset);
       storeRecords(doc, proposal.records);
-      this._setProposal(null);
-      this._note(`Inserted change ${record.id} (${record.edits.length} edit${record.edits.length === 1 ? '' : 's'}).`);
+      this._setProposal(notebook, null);
+      const edits = `${record.edits.length} edit${record.edits.length === 1 ? '' : 's'}`;
+      this._note(`Inserted change ${record.id} into ${notebookName(notebook)} (${edits}).`);
       if (record.command === 'build' || record.command === 'fix') {
-        this._offer([['Review', `/review ${record.id}`]]);
+        this._offer(this._states.exchange(notebook), [['Review', `/review ${record.id}`]]);
       }
     } catch (error) {
-      this._show(this._ui.error, messageOf(error));
+      this._error(notebook, messageOf(error));
     }
   }
 
-  /** Drop the previewed change; the notebook stays as it is. */
+  /** Drop the active notebook's previewed change; the notebook stays as it is. */
   discard(): void {
-    if (this._proposal) {
-      this._setProposal(null);
+    const notebook = this._notebook;
+    if (notebook && this._states.of(notebook).proposal) {
+      this._setProposal(notebook, null);
       this._note('Discarded: the notebook was not changed.');
     }
   }
@@ -176,11 +192,11 @@ export class LLMPanel extends Widget {
    * Show the diff of what reverting a recorded change of the bound notebook writes, with Revert /
    * Cancel; only Revert writes it (exactly as shown) as a new recorded change.
    */
-  revert(change: ChangeSet, force: boolean): void {
+  revert(id: string, force: boolean): void {
     const notebook = this._notebook;
     if (notebook?.content.model) {
-      this._show(this._ui.error, null);
-      this._reverting.show(notebook.content.model.sharedModel, change.id, force);
+      this._error(notebook, null);
+      this._reverting.show(notebook.content.model.sharedModel, id, force);
     }
   }
 
@@ -193,22 +209,6 @@ export class LLMPanel extends Widget {
     super.dispose();
   }
 
-  private _unbindHistory: (() => void) | null = null;
-  private readonly _reverting = new PendingRevert({
-    anchor: this._ui.history,
-    note: text => this._note(text),
-    fail: (error, retry) => {
-      this._show(this._ui.error, messageOf(error));
-      if (retry) {
-        const again = (): void => {
-          this._show(this._ui.error, null);
-          retry();
-        };
-        this._ui.error.appendChild(button('Revert anyway', again));
-      }
-    }
-  });
-
   private _onCurrentChanged(_: INotebookTracker, notebook: NotebookPanel | null): void {
     this._bind(notebook);
   }
@@ -218,17 +218,41 @@ export class LLMPanel extends Widget {
     this._unbindHistory?.();
     this._unbindHistory = null;
     this._notebook = notebook;
-    this._ui.notebook.textContent = notebook ? notebook.context.path : 'No notebook is active.';
+    this._ui.notebook.textContent = notebook ? notebookName(notebook) : 'No notebook is active.';
     void this.refreshInfo(); // the project (and its trust) may differ per notebook
-    const shared = notebook?.content.model?.sharedModel;
-    if (shared) {
-      const refresh = (): void => this._renderHistory();
-      shared.metadataChanged.connect(refresh);
-      this._unbindHistory = () => shared.metadataChanged.disconnect(refresh);
+    this._showState();
+    const model = notebook?.content.model;
+    if (model) {
+      // History checks each applied change against the cells: undo and redo change its status
+      const refresh = (): void => this._scheduleHistory();
+      model.sharedModel.metadataChanged.connect(refresh);
+      model.contentChanged.connect(refresh);
+      this._unbindHistory = () => {
+        model.sharedModel.metadataChanged.disconnect(refresh);
+        model.contentChanged.disconnect(refresh);
+      };
     } else if (notebook) {
       void notebook.context.ready.then(() => this._notebook === notebook && this._bind(notebook));
     }
     this._renderHistory();
+  }
+
+  /** Show the bound notebook's exchange, proposal and error (none: an empty panel). */
+  private _showState(): void {
+    const state = this._notebook ? this._states.of(this._notebook) : null;
+    this._ui.transcript.replaceChildren(...(state?.exchange ? [state.exchange.node] : []));
+    this._show(this._ui.error, state?.error ?? null);
+    this._renderProposal();
+  }
+
+  private _scheduleHistory(): void {
+    if (this._historyTimer !== null) {
+      return;
+    }
+    this._historyTimer = window.setTimeout(() => {
+      this._historyTimer = null;
+      this._renderHistory();
+    }, HISTORY_DELAY_MS);
   }
 
   private _renderHistory(): void {
@@ -237,7 +261,8 @@ export class LLMPanel extends Widget {
       this._ui.history.replaceChildren();
       return;
     }
-    renderHistory(this._ui.history, shared.getMetadata('jupyter_llmdev'), (change, force) => this.revert(change, force));
+    const doc = new SharedNotebookDoc(shared);
+    renderHistory(this._ui.history, doc.section(), doc.cells(), (change, force) => this.revert(change.id, force));
   }
 
   private _local(notebook: NotebookPanel, command: string, rest: string): void {
@@ -248,7 +273,7 @@ export class LLMPanel extends Widget {
       const force = /(^|\s)--force\b/.test(rest);
       const id = rest.replace(/(^|\s)--force\b/, ' ').trim();
       if (!id) {
-        this._show(this._ui.error, 'Usage: /revert CHANGE [--force] (see History for the ids).');
+        this._error(notebook, 'Usage: /revert CHANGE [--force] (see History for the ids).');
         return;
       }
       if (!this._reverting.show(notebook.content.model!.sharedModel, id, force)) {
@@ -260,56 +285,65 @@ export class LLMPanel extends Widget {
     }
   }
 
-  private _onMessage(message: ServerMessage, notebook: NotebookPanel): void {
-    const exchange = this._ui.transcript.lastElementChild;
+  private _onMessage(message: ServerMessage, notebook: NotebookPanel, exchange: Exchange): void {
     if (message.type === 'status') {
-      exchange?.querySelector('.jp-llmdev-status')?.replaceChildren(message.text);
+      exchange.status(message.text);
     } else if (message.type === 'delta') {
-      exchange?.querySelector('.jp-llmdev-reply')?.append(message.text);
+      exchange.append(message.text);
     } else if (message.type === 'done') {
-      const line = this._running?.line;
-      this._finish();
-      if (this._ui.message.value.trim() === line) {
+      const typed = this._ui.message.value.trim();
+      if (typed && (typed === this._running?.line || typed === this._running?.answers)) {
         this._ui.message.value = '';
       }
-      const usage = message.usage.prompt_tokens !== undefined
-        ? `${message.usage.prompt_tokens} in / ${message.usage.completion_tokens ?? 0} out tokens`
-        : '';
-      const facts = [message.model ?? '', message.context_summary, usage].filter(fact => fact);
-      exchange?.querySelector('.jp-llmdev-status')?.replaceChildren(facts.join(' · '));
-      for (const prose of message.command === 'ask' ? [] : message.prose) {
-        this._note(prose);
-      }
-      const reply = exchange?.querySelector('.jp-llmdev-reply');
-      if (message.command !== 'ask' && reply) {
-        reply.textContent = message.text;
-      }
-      const records = message.records.map(({ kind, record }) => ({ kind, record }));
-      if (message.command === 'trust') {
-        void this.refreshInfo();
-      }
-      if (message.changeset) {
-        this._setProposal({ notebook, changeset: message.changeset, records });
-        if (!this.settings().previewBeforeInsert) {
-          this.insert();
-        }
-      } else if (message.command === 'ask') {
-        this._note('The reply holds no cells; nothing to insert.');
-      } else if (records.length) {
-        this._store(notebook, records);
-      }
+      this._finish();
+      this._done(message, notebook, exchange);
     } else if (message.type === 'error') {
+      const asked = this._running?.answers ?? this._running?.line ?? null;
       this._finish();
       if (message.code === 'cancelled') {
-        this._note(message.message);
+        exchange.note(message.message);
+      } else if (message.code === 'cut') {
+        // incomplete: nothing inserted or stored until the user picks Continue or Insert anyway
+        exchange.incomplete(message.message, line => this._pick(line, asked));
       } else {
-        this._show(this._ui.error, message.message);
+        this._error(notebook, message.message);
       }
     }
   }
 
+  private _done(message: ChatDone, notebook: NotebookPanel, exchange: Exchange): void {
+    const usage = message.usage.prompt_tokens !== undefined
+      ? `${message.usage.prompt_tokens} in / ${message.usage.completion_tokens ?? 0} out tokens`
+      : '';
+    const facts = [message.model ?? '', message.context_summary, usage].filter(fact => fact);
+    exchange.status(facts.join(' · '));
+    for (const prose of message.command === 'ask' ? [] : message.prose) {
+      exchange.note(prose);
+    }
+    if (message.command !== 'ask') {
+      exchange.setReply(message.text);
+    }
+    if (message.truncated) {
+      exchange.note('Incomplete: this reply was cut at the output limit and is used as it is.');
+    }
+    const records = message.records.map(({ kind, record }) => ({ kind, record }));
+    if (message.command === 'trust') {
+      void this.refreshInfo();
+    }
+    if (message.changeset) {
+      this._setProposal(notebook, { notebook, changeset: message.changeset, records });
+      if (!this.settings().previewBeforeInsert && notebook === this._notebook) {
+        this.insert();
+      }
+    } else if (message.command === 'ask') {
+      exchange.note('The reply holds no cells; nothing to insert.');
+    } else if (records.length) {
+      this._store(notebook, exchange, records);
+    }
+  }
+
   /** Store records that came without a change, and offer the next step of the workflow. */
-  private _store(notebook: NotebookPanel, records: RecordUpsert[]): void {
+  private _store(notebook: NotebookPanel, exchange: Exchange, records: RecordUpsert[]): void {
     const model = notebook.content.model;
     if (!model) {
       return;
@@ -317,51 +351,40 @@ export class LLMPanel extends Widget {
     try {
       storeRecords(new SharedNotebookDoc(model.sharedModel), records);
     } catch (error) {
-      this._show(this._ui.error, messageOf(error));
+      this._error(notebook, messageOf(error));
       return;
     }
-    this._offer(nextSteps(records));
+    this._offer(exchange, nextSteps(records));
   }
 
   /** Buttons that send a command line as if the user typed it (Approve is the human's click). */
-  private _offer(offers: NextStep[]): void {
-    if (!offers.length) {
-      return;
-    }
-    const row = document.createElement('div');
-    row.className = 'jp-llmdev-actions jp-llmdev-next';
-    for (const [label, line] of offers) {
-      const next = button(label, () => {
-        if (this._running) {
-          return;
-        }
-        void this.send(line);
-      });
-      next.title = line;
-      row.appendChild(next);
-    }
-    (this._ui.transcript.lastElementChild ?? this._ui.transcript).appendChild(row);
+  private _offer(exchange: Exchange, offers: NextStep[]): void {
+    exchange.offer(offers, line => this._pick(line));
   }
 
-  private _startExchange(line: string): void {
-    const exchange = document.createElement('div');
-    exchange.className = 'jp-llmdev-exchange';
-    const asked = document.createElement('div');
-    asked.className = 'jp-llmdev-asked';
-    asked.textContent = line;
-    const status = document.createElement('div');
-    status.className = 'jp-llmdev-status';
-    const reply = document.createElement('pre');
-    reply.className = 'jp-llmdev-reply';
-    exchange.append(asked, status, reply);
-    this._ui.transcript.replaceChildren(exchange);
+  /** A button's line: sent for the active notebook, the one whose exchange holds the button. */
+  private _pick(line: string, answers: string | null = null): void {
+    if (!this._running) {
+      void this.send(line, answers);
+    }
   }
 
+  /** A note in the bound notebook's exchange. */
   private _note(text: string): void {
-    const note = document.createElement('div');
-    note.className = 'jp-llmdev-note';
-    note.textContent = text;
-    (this._ui.transcript.lastElementChild ?? this._ui.transcript).appendChild(note);
+    if (this._notebook) {
+      this._states.exchange(this._notebook).note(text);
+      this._showState();
+    }
+  }
+
+  /** `notebook`'s error (null: none), shown while it is the active notebook. */
+  private _error(notebook: NotebookPanel | null, text: string | null): void {
+    if (notebook) {
+      this._states.of(notebook).error = text;
+    }
+    if (notebook === this._notebook) {
+      this._show(this._ui.error, text);
+    }
   }
 
   private _finish(): void {
@@ -376,18 +399,17 @@ export class LLMPanel extends Widget {
     this.toggleClass('jp-llmdev-streaming', streaming);
   }
 
-  private _setProposal(proposal: Proposal | null): void {
-    this._proposal = proposal;
-    this._ui.proposal.hidden = proposal === null;
-    this._ui.preview.replaceChildren();
-    if (proposal) {
-      const model = proposal.notebook.content.model;
-      const source = (id: string): string | null => {
-        const cells = model?.sharedModel.cells ?? [];
-        return cells.find(cell => cell.getId() === id)?.getSource() ?? null;
-      };
-      this._ui.preview.appendChild(renderPreview(proposal.changeset, source));
+  private _setProposal(notebook: NotebookPanel, proposal: Proposal | null): void {
+    this._states.of(notebook).proposal = proposal;
+    if (notebook === this._notebook) {
+      this._renderProposal();
     }
+  }
+
+  /** The bound notebook's proposal (another notebook's stays hidden until it is active again). */
+  private _renderProposal(): void {
+    const notebook = this._notebook;
+    renderProposal(this._ui, notebook ? this._states.of(notebook).proposal : null);
   }
 
   private _show(element: HTMLElement, text: string | null): void {
