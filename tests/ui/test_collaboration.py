@@ -1,7 +1,8 @@
 """Item 1 of the integrity issue: with jupyter-collaboration, two browser pages on one notebook are
 two clients of the kernel and of the shared document. Every change lands exactly once: the page
-that ran ``%llm`` applies it, the other sees it through the shared model; the panel's Insert and a
-Revert from the other page work on the same live document, which the server saves as it is."""
+that ran ``%llm`` applies it, the other sees it through the shared model; the panel's Insert, its
+undo and redo (History in both pages follows) and a Revert from the other page work on the same live
+document, which the server saves as it is."""
 
 from __future__ import annotations
 
@@ -111,8 +112,19 @@ def test_two_pages_each_change_lands_once(collab_lab, llm, page, other_page) -> 
     _ids_unique(doc)
     assert len(doc["metadata"]["jupyter_llmdev"]["changes"]) == 2
 
-    # Revert from page B (the panel's change, the newest in History)
+    # undo in page A takes the cells out for both; both Histories say undone; redo brings it back
     history_b = panel_b.locator(".jp-llmdev-history")
+    page.locator(CELL).first.locator(".jp-InputPrompt").first.click()
+    page.keyboard.press("z")
+    _converged([page, other_page], 5)
+    panel_a.locator(".jp-llmdev-history .jp-llmdev-status-undone").wait_for()
+    history_b.locator(".jp-llmdev-status-undone").wait_for()
+    page.keyboard.press("Shift+Z")
+    doc = _converged([page, other_page], 6)
+    _ids_unique(doc)
+    history_b.locator(".jp-llmdev-change").first.locator(".jp-llmdev-revert").wait_for()
+
+    # Revert from page B (the panel's change, the newest in History)
     history_b.locator(".jp-llmdev-change").nth(1).wait_for()
     history_b.locator(".jp-llmdev-change").first.get_by_role("button", name="Revert").click()
     panel_b.locator(".jp-llmdev-revert-confirm").get_by_role("button", name="Revert").click()
