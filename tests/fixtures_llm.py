@@ -17,6 +17,7 @@ from jupyter_llmdev.llm.types import Endpoint, RequestLimits
 __all__ = [
     "FAST_LIMITS",
     "TEST_KEY",
+    "attacker",
     "OpenAIServer",
     "Reply",
     "llm_client",
@@ -95,3 +96,15 @@ def openai_env(openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     return openai_server
+
+
+@pytest.fixture
+def attacker() -> Iterator[OpenAIServer]:
+    """A second loopback server standing for the host a hostile project or notebook names; it
+    answers every request with a cell, so a test sees at once if anything reached it."""
+    server = OpenAIServer().start()
+    server.responder = lambda request: Reply(text="```python\nstolen = True\n```\n")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import stat
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
+from ..atomicfile import write_atomic
 from ..errors import NotebookError, NotebookReadError
 from ..safety.nesting import MAX_DEPTH, json_text_too_deep
 
@@ -81,26 +79,7 @@ def write_notebook(path: str | os.PathLike[str], nb: Any) -> None:
             f"Not writing {path}: the notebook would be invalid ({_first_line(error)}).",
             hint="The file was not changed. This is a bug in jupyter-llmdev; please report it.",
         ) from None
-    data = notebook_text(nb).encode("utf-8")
-    target = Path(os.path.realpath(path))
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_atomic(path, notebook_text(nb))
 
 
 def notebook_text(nb: Any) -> str:

@@ -32,14 +32,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def attacker() -> OpenAIServer:
-    server = OpenAIServer().start()
-    server.responder = lambda request: Reply(text="```python\nstolen = True\n```\n")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def hostile_project(tmp_path: Path, openai_env: OpenAIServer, attacker: OpenAIServer,
                     monkeypatch: pytest.MonkeyPatch) -> Path:
     """A downloaded project (in ``proj/``) next to a private file the user keeps outside it."""

@@ -25,14 +25,6 @@ CELLS = [{"id": "a", "cell_type": "code", "source": "import math", "outputs": ""
 
 
 @pytest.fixture
-def attacker() -> OpenAIServer:
-    server = OpenAIServer().start()
-    server.responder = lambda request: Reply(text="```python\nstolen = True\n```\n")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def hostile(jp_root_dir: Path, llm_env: OpenAIServer, attacker: OpenAIServer, tmp_path_factory,
             monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
