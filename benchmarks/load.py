@@ -25,7 +25,7 @@ t1 = time.perf_counter()
 if sys.argv[1] == "ext":
     shell.run_line_magic("load_ext", "jupyter_llmdev")
 t2 = time.perf_counter()
-heavy = sorted(m for m in ("openai", "httpx", "httpx2", "jsonschema") if m in sys.modules)
+heavy = sorted(m for m in ("openai", "httpx", "httpx2", "jsonschema", "nbformat", "ssl") if m in sys.modules)
 print(json.dumps({"shell": t1 - t0, "ext": t2 - t1, "total": t2 - t0, "heavy": heavy}))
 """
 

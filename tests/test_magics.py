@@ -32,9 +32,12 @@ run = run_cell
 
 
 def test_load_ext_does_not_import_openai() -> None:
+    """Nor the client's machinery (asyncio, ssl, subprocess: ~100 ms), nor nbformat/jsonschema."""
+    heavy = ('openai', 'httpx', 'nbformat', 'jsonschema', 'asyncio', 'ssl', 'subprocess')
     probe = ("import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+             f"before = {{m for m in {heavy!r} if m in sys.modules}}\n"
              "InteractiveShell.instance().run_line_magic('load_ext', 'jupyter_llmdev')\n"
-             "print(sorted(m for m in ('openai', 'httpx', 'nbformat', 'jsonschema') if m in sys.modules))")
+             f"print(sorted(m for m in {heavy!r} if m in sys.modules and m not in before))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
