@@ -108,7 +108,7 @@ def test_show_change_describes_who_why_cost_and_edits(nb: Any) -> None:
     inverse = revert_change(nb, "1a2b3c4d")
     assert f"reverted by: {inverse.id}" in show_change(nb, "1a2b3c4d")
     shown = show_change(nb, inverse.id)
-    assert "reverts:     1a2b3c4d" in shown and "usage:       not recorded" in shown
+    assert "reverts:     1a2b3c4d" in shown and "usage:       none (no model call)" in shown
 
 
 def test_diff_change_plain(nb: Any) -> None:

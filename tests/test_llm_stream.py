@@ -61,7 +61,8 @@ def test_openai_chunk_objects_are_read_like_dicts() -> None:
                  chunk(usage=usage, choices=False)]:
         state.handle_chunk(ChatCompletionChunk.model_validate(data))
     finished = state.finish()
-    assert (finished.text, finished.usage.prompt_tokens, finished.usage.cached_tokens) == ("Hi", 3, 0)
+    # no prompt_tokens_details: the cached count is not known (absent), not 0
+    assert (finished.text, finished.usage.prompt_tokens, finished.usage.cached_tokens) == ("Hi", 3, None)
 
 
 def test_unvalidated_chunks_with_missing_keys_as_openai_builds_them_while_streaming() -> None:
@@ -82,8 +83,8 @@ def test_role_chunk_without_content_empty_and_none_content_no_usage() -> None:
     finished = state.finish()
     assert finished.text == "ab"
     assert not finished.usage.reported
-    assert finished.usage.to_dict() == {"prompt_tokens": 0, "completion_tokens": 0,
-                                        "cached_tokens": 0}
+    # unknown, never zeros (issue 9, item 9)
+    assert finished.usage.to_dict() == {}
 
 
 def test_usage_in_every_chunk_keeps_the_last_and_deepseek_cache_field() -> None:

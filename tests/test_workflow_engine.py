@@ -150,7 +150,7 @@ def test_the_ledger_totals_changes_plan_turns_reviewers_and_doc_updates() -> Non
         {"role": "user", "content": "x"},
         {"role": "assistant", "content": "y", "model": "arch", "provider": "openai", "usage": used}]}]
     section["reviews"] = [{"reviewers": [{"model": "rev", "provider": "second", "usage": used},
-                                         {"model": "gone", "provider": "second", "usage": {}}]}]
+                                         {"model": "gone", "provider": "second", "error": "500", "usage": {}}]}]
     section["docs"] = [{"model": "arch", "provider": "openai", "usage": used}]
     rows = {(row.role, row.model): row for row in usage_rows(section)}
     assert set(rows) == {("developer", "openai:dev"), ("architect", "openai:arch"), ("reviewer", "second:rev")}

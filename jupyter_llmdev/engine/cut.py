@@ -9,7 +9,7 @@ reviewer's failure, and the others stand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import LLMDevError, ReplyCut
@@ -106,8 +106,5 @@ def _kept(step: Step[T], results: list[CallResult]) -> T | None:
 
 
 def _sum(first: Usage, second: Usage) -> Usage:
-    if not (first.reported and second.reported):
-        return second if second.reported else first
-    return replace(second, prompt_tokens=first.prompt_tokens + second.prompt_tokens,
-                   completion_tokens=first.completion_tokens + second.completion_tokens,
-                   cached_tokens=first.cached_tokens + second.cached_tokens)
+    # a count either call did not report is unknown for the whole reply (Usage.__add__)
+    return first + second

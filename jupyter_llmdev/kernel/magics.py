@@ -327,9 +327,8 @@ def edits_phrase(changeset: Any) -> str:
 
 def summary_tail(result: Any) -> str:
     """Usage, a cut reply and the context summary, as the end of the final note."""
-    usage_text = ""
-    if result.usage.reported:
-        usage_text = f" {result.usage.prompt_tokens} in / {result.usage.completion_tokens} out tokens."
+    # "tokens n/a" when the server reported no usage: unknown is never shown as 0
+    usage_text = f" {result.usage.describe()}."
     cut = " The reply hit the output limit and may be cut short." if result.truncated else ""
     context = f"\n[llm] {result.context_summary}" if result.context_summary else ""
     return f"{usage_text}{cut}{context}"

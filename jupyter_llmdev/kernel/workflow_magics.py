@@ -266,8 +266,9 @@ def _tail(result: Any) -> str:
     from .magics import summary_tail
 
     if isinstance(result, dict):
-        usage_of = result.get("usage") or {}
-        return f" {usage_of.get('prompt_tokens', 0)} in / {usage_of.get('completion_tokens', 0)} out tokens."
+        from ..llm.types import Usage
+
+        return f" {Usage.from_dict(result.get('usage')).describe()}."
     return summary_tail(result)
 
 

@@ -29,8 +29,9 @@ def _field(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) else 0
+def _int(value: Any) -> int | None:
+    """A count the server reported; ``None`` (unknown) for anything else."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _usage(data: Any) -> Usage:
@@ -43,7 +44,6 @@ def _usage(data: Any) -> Usage:
         prompt_tokens=_int(_field(data, "prompt_tokens")),
         completion_tokens=_int(_field(data, "completion_tokens")),
         cached_tokens=_int(cached),
-        reported=True,
     )
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "RequestLimits",
     "Status",
     "StreamEvent",
+    "USAGE_FIELDS",
     "Usage",
 ]
 
@@ -99,21 +100,68 @@ class RequestLimits:
         )
 
 
+#: the counts a :class:`Usage` holds, in the order they are stored and shown
+USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "cached_tokens")
+
+
 @dataclass
 class Usage:
-    """Token counts as reported by the server (zeros when it reports none)."""
+    """Token counts as the server reported them; a count it did not report is ``None``.
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    reported: bool = False
+    Servers that send no usage (llama.cpp without ``stream_options``, some proxies) leave every
+    count ``None``: unknown, never 0, so the ledger and the notes say "n/a" rather than
+    recording a free call. Stored (``to_dict``) a count that is unknown is simply absent, so a
+    model's record with ``usage: {}`` means "the server reported no usage".
+    """
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cached_tokens: int | None = None
+
+    @property
+    def reported(self) -> bool:
+        """True when the server reported any count."""
+        return any(getattr(self, name) is not None for name in USAGE_FIELDS)
+
+    @property
+    def known(self) -> bool:
+        """True when both the prompt and the completion count are known (the ledger counts it)."""
+        return self.prompt_tokens is not None and self.completion_tokens is not None
 
     def to_dict(self) -> dict[str, int]:
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "cached_tokens": self.cached_tokens,
-        }
+        """The reported counts only: ``{}`` when the server reported none."""
+        return {name: value for name in USAGE_FIELDS if (value := getattr(self, name)) is not None}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Usage:
+        """The usage of a stored record (untrusted: anything but a count >= 0 is unknown)."""
+        if not isinstance(data, Mapping):
+            return cls()
+        counts = {name: data.get(name) for name in USAGE_FIELDS}
+        return cls(**{name: value if _is_count(value) else None for name, value in counts.items()})
+
+    def __add__(self, other: Usage) -> Usage:
+        """Two calls of one reply (a cut reply and its continuation): a count is known only
+        when both calls report it, since half a count would pass for the whole."""
+        def plus(name: str) -> int | None:
+            first, second = getattr(self, name), getattr(other, name)
+            return None if first is None or second is None else first + second
+
+        return Usage(*(plus(name) for name in USAGE_FIELDS))
+
+    def describe(self) -> str:
+        """``120 in / 30 out tokens``, or ``tokens n/a (the server reported no usage)``."""
+        if self.prompt_tokens is None and self.completion_tokens is None:
+            return "tokens n/a (the server reported no usage)"
+        return f"{_shown(self.prompt_tokens)} in / {_shown(self.completion_tokens)} out tokens"
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shown(count: int | None) -> str:
+    return "n/a" if count is None else f"{count:,}"
 
 
 @dataclass(frozen=True)

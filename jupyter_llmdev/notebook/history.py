@@ -122,7 +122,8 @@ def show_change(nb: Any, change_id: str) -> str:
         if value:
             rows.append((label, value))
     usage = ", ".join(f"{name} {value}" for name, value in change.usage.items())
-    rows.append(("usage", usage or "not recorded"))
+    # {} from a model: its server reported no usage (unknown, not zero); from a human: no call
+    rows.append(("usage", usage or ("n/a (the server reported no usage)" if change.model else "none (no model call)")))
     lines = [f"{label + ':':<13}{_shown(str(value))}" for label, value in rows]
     lines.append("prompt:")
     lines.extend(f"    {_shown(line)}" for line in _source_lines(change.prompt or "(none)", True) or [""])
