@@ -9,7 +9,7 @@ from typing import Any, Literal, Union, get_args
 __all__ = ["AUTO", "FAULTS", "Fault", "RecordedRequest", "Reply"]
 
 Fault = Literal["429", "500", "503", "timeout", "cut", "malformed", "empty", "stream_error",
-                "400", "400_context", "401", "404_model", "echo_auth"]
+                "400", "400_context", "401", "404_model", "echo_auth", "drop", "reset"]
 #: every value ``Reply.fault`` accepts
 FAULTS: tuple[str, ...] = get_args(Fault)
 
@@ -48,6 +48,8 @@ class Reply:
     #: during every wait of a stream (delay_first, delay_between, pause) send an SSE comment
     #: ``: ping`` this often: llama.cpp does so every 15 s while a request is queued
     ping_every: float | None = None
+    #: "drop": close the connection after reading the request, before any answer (a crashed
+    #: server, a proxy timing out); "reset": the same with a TCP reset; "cut": drop it mid-stream
     fault: Fault | None = None
     #: with fault "429": the ``retry-after`` header (seconds)
     retry_after: float | None = None

@@ -28,6 +28,7 @@ import argparse
 import collections
 import json
 import socket
+import struct
 import sys
 import threading
 import time
@@ -128,6 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault in ERROR_FAULTS:
             self._send_error(fault, reply, model)
             return
+        if fault in ("drop", "reset"):
+            self._hang_up(reset=fault == "reset")
+            return
         streaming = bool(request.get("stream")) if reply.stream is None else reply.stream
         owner = self.server.owner
         if streaming and owner.n_ctx is not None and prompt_tokens(request) > owner.n_ctx:
@@ -203,6 +207,14 @@ class _Handler(BaseHTTPRequestHandler):
                     self._abort()
                     return
         self.wfile.write(SSE_DONE)
+
+    def _hang_up(self, *, reset: bool) -> None:
+        """Close the connection without answering: a FIN, or with ``reset`` a TCP RST."""
+        self.close_connection = True
+        if reset:
+            # linger 0: close() discards the socket at once and sends RST instead of FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def _abort(self) -> None:
         """Drop the connection mid-body, as a crashed or restarted server would."""

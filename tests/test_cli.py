@@ -121,7 +121,7 @@ FAULTS = [
     ([Reply(fault="429", retry_after=0.05)] * 3, ["rate limit"]),
     ([Reply(fault="500")] * 3, ["500"]),
     ([Reply(fault="timeout", hang=5)], ["first_token_timeout"]),
-    ([Reply(text="```python\ndef half(", fault="cut", fault_after=2)], ["broke", "nothing was applied"]),
+    ([Reply(text="```python\ndef half(", fault="cut", fault_after=2)], ["was lost", "nothing was applied"]),
     ([Reply(text="```python\nx = 1\n```", fault="malformed", fault_after=1)], ["malformed"]),
     ([Reply(fault="empty")], ["without any reply text"]),
     ([Reply(fault="400_context")], ["context"]),

@@ -47,8 +47,8 @@ class LLMClient:
     ``replying`` when tokens start), and ends with one :class:`Finished`, or raises an
     :class:`~jupyter_llmdev.errors.LLMError` whose ``partial`` holds any text received.
 
-    * The API key is read from ``environ[endpoint.api_key_env]`` on every request; loopback
-      servers get a placeholder when it is unset. Error messages and statuses never contain
+    * The API key is read from ``environ[endpoint.api_key_env]`` on every request; servers on
+      this machine or the local network get a placeholder when it is unset. Error messages and statuses never contain
       it, nor credentials from ``base_url`` (:mod:`.secrets`).
     * Timeouts are wall-clock deadlines that bytes without tokens cannot extend
       (:mod:`.deadlines`): ``connect_timeout``, ``first_token_timeout`` (per attempt),
@@ -60,7 +60,8 @@ class LLMClient:
       that rejects ``stream_options`` gets requests without it.
     * 408/409/429/5xx and connection failures are retried ``limits.retries`` times with
       exponential backoff (or the server's ``Retry-After``, capped at ``limits.max_backoff``),
-      only before any reply text arrived, and waiting ``limits.max_retry_wait`` at most in all.
+      only before any reply text arrived, and waiting ``limits.max_retry_wait`` at most in all;
+      a refused connection on this machine or the local network fails at once (:mod:`.connection`).
     * The client-side output cap stops reading at ``max_output_tokens * 6`` characters (for
       servers that ignore ``max_tokens``) and finishes as ``"length"``, ``truncated=True``.
 
@@ -83,7 +84,10 @@ class LLMClient:
     def _prepare(self) -> tuple[RequestRun, str, str]:
         environ = os.environ if self._environ is None else self._environ
         base_url = resolve_base_url(self.endpoint, environ)
-        api_key = resolve_api_key(self.endpoint, base_url, environ)
+        try:
+            api_key = resolve_api_key(self.endpoint, base_url, environ)
+        except LLMError as error:  # the missing key: printable like every other error
+            raise ErrorContext(self.endpoint, safe_url(base_url), Secrets.of(base_url, None)).sanitize(error) from None
         ctx = ErrorContext(self.endpoint, safe_url(base_url), Secrets.of(base_url, api_key))
         return RequestRun(self.endpoint, self.limits, ctx, self._compat), base_url, api_key
 

@@ -26,9 +26,11 @@ from ..errors import (
     ServerUnreachable,
 )
 from ..safety.terminal import printable
+from .connection import failure_of, host_of, retry_refused, was_reset
 from .discovery import ServerFacts, models_hint
 from .retry import format_seconds, is_retryable_status, retry_after
 from .secrets import Secrets
+from .transport import KEY_PLACE
 from .types import Endpoint
 
 __all__ = ["ErrorContext", "Retryable", "classify", "server_message", "timeout_error", "to_llm_error"]
@@ -99,18 +101,22 @@ def server_message(err: Exception, ctx: ErrorContext) -> str:
     return ctx.clean(text)
 
 
-def classify(err: Exception) -> Retryable | None:
+def classify(err: Exception, url: str = "") -> Retryable | None:
     """A :class:`Retryable` for 408/409/429/5xx and connection failures, else ``None``.
 
     Timeouts are not retried here (the caller's deadlines decide); neither is a 429 that
-    means the quota is used up.
+    means the quota is used up, nor a refused connection to ``url`` on this machine or the
+    local network (nothing listens there: retries would only delay saying so).
     """
     import openai
 
     if isinstance(err, openai.APITimeoutError):
         return None
     if isinstance(err, openai.APIConnectionError):
-        return Retryable("connection failed")
+        failure = failure_of(err)
+        if failure == "refused":
+            return Retryable("connection refused") if retry_refused(url) else None
+        return Retryable("connection lost" if failure == "lost" else "connection failed")
     status = _status(err)
     if status is None or not is_retryable_status(status):
         return None
@@ -157,20 +163,8 @@ def to_llm_error(
             partial=partial,
         )
     if isinstance(err, openai.APIConnectionError):
-        if streaming or partial:
-            return IncompleteReply(
-                f"The connection to {ep} broke in the middle of the reply "
-                f"({len(partial)} characters arrived); nothing was applied.",
-                hint="Run the command again; if it keeps happening, check the server at "
-                f"{url}.",
-                partial=partial,
-            )
-        return ServerUnreachable(
-            f"Cannot connect to {url} for {ep}{_after(retries_done, gave_up)}.",
-            hint="Check that the server is running and that base_url is right "
-            "(`llmdev config`, OPENAI_BASE_URL).",
-            partial=partial,
-        )
+        return _connection_error(err, ctx, after=_after(retries_done, gave_up), partial=partial,
+                                 streaming=streaming)
     status = _status(err)
     if status is None:  # an error event inside a 200 stream
         return IncompleteReply(
@@ -180,6 +174,36 @@ def to_llm_error(
         )
     return _status_error(err, status, ctx, after=_after(retries_done, gave_up), partial=partial,
                          facts=facts)
+
+
+def _connection_error(err: Exception, ctx: ErrorContext, *, after: str, partial: str,
+                      streaming: bool) -> LLMError:
+    """A connection never made (refused, unknown host, unreachable) or lost on the way."""
+    ep, url, host = ctx.endpoint.describe(), ctx.url, host_of(ctx.url)
+    failure = failure_of(err)
+    if streaming or partial:
+        got = (f"{len(partial)} characters had arrived" if partial else "before any text arrived")
+        return IncompleteReply(
+            f"The connection to {host} was lost while {ep} was replying ({got}); nothing was applied.",
+            hint=f"Run the command again; if it keeps happening, check the server at {url} (its log).",
+            partial=partial,
+        )
+    if failure == "lost":
+        how = "reset it" if was_reset(err) else "closed it"
+        return ServerUnreachable(
+            f"The connection to {host} was lost while waiting for {ep} to answer (the server {how}){after}.",
+            hint=f"The server may have crashed or restarted, or a proxy dropped the request: check the server "
+            f"at {url} (its log), then run the command again.",
+            partial=partial,
+        )
+    why = {"refused": ": connection refused, nothing listens there",
+           "unknown_host": ": the host name is not known"}.get(failure, "")
+    return ServerUnreachable(
+        f"Cannot connect to {url} for {ep}{why}{after}.",
+        hint="Check that the server is running and that base_url is right "
+        "(`llmdev config`, OPENAI_BASE_URL).",
+        partial=partial,
+    )
 
 
 def _status_error(
@@ -193,8 +217,7 @@ def _status_error(
         # the server's words help (a proxy's "bad credentials" vs a wrong key); scrubbed first
         return AuthenticationFailed(
             f"{url} rejected the API key for {ep} (401){_quote(message)}",
-            hint=f"Put a valid key in the environment variable {env} where the kernel or "
-            "server runs.",
+            hint=f"Put a valid key in the environment variable {env} {KEY_PLACE}.",
             partial=partial,
         )
     if status == 403:

@@ -202,7 +202,7 @@ class RequestRun:
             raise self._timeout("connect_timeout") from None
         if not self._streaming and self._adapt(err):
             return Retry(0.0)
-        retryable = classify(err) if not self.state.received else None
+        retryable = classify(err, self.ctx.url) if not self.state.received else None
         gave_up = ""
         if retryable is not None and self.retries_done < self.limits.retries:
             number = self.retries_done + 1

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import AuthenticationFailed
+from .connection import is_local
 from .types import Endpoint
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "KEY_PLACE",
     "PLACEHOLDER_KEY",
     "async_openai",
     "is_loopback",
@@ -85,12 +87,18 @@ def split_credentials(url: str) -> tuple[str, dict[str, str]]:
     return urlunsplit(parts._replace(netloc=netloc)), {"Authorization": f"Basic {token}"}
 
 
+#: where a key must be set: the process that sends the request differs by front end
+KEY_PLACE = ("in the environment of the process that sends the request (this terminal for llmdev; "
+             "the Jupyter server for the panel; the kernel for %llm)")
+
+
 def resolve_api_key(endpoint: Endpoint, base_url: str, environ: Mapping[str, str]) -> str:
     """The key from ``environ[endpoint.api_key_env]``, read now (never cached in config).
 
-    Providers configured with ``api_key_env = ""`` and local servers get a placeholder when no
-    key is set; anything else raises
-    :class:`AuthenticationFailed` naming the variable to set.
+    Providers configured with ``api_key_env = ""`` and servers on this machine or the local
+    network (:func:`~.connection.is_local`: llama.cpp, Ollama, vLLM need no key) get a
+    placeholder when no key is set; anything else raises :class:`AuthenticationFailed` naming
+    the variable, where to set it, and how a server that needs no key is used.
     """
     if not endpoint.api_key_env:
         # the provider is configured with api_key_env = "": a server that needs no key
@@ -98,13 +106,21 @@ def resolve_api_key(endpoint: Endpoint, base_url: str, environ: Mapping[str, str
     key = environ.get(endpoint.api_key_env, "").strip()
     if key:
         return key
-    if is_loopback(base_url):
+    if is_local(base_url):
         return PLACEHOLDER_KEY
+    env = endpoint.api_key_env
+    local = "servers on this machine or network (localhost, 10.x, 172.16-31.x, 192.168.x) need none"
+    if base_url == environ.get("OPENAI_BASE_URL"):
+        no_key = f"If {safe_url(base_url)} (OPENAI_BASE_URL) needs no key, set {env} to any value; {local}."
+    elif endpoint.base_url:
+        no_key = (f"If {safe_url(base_url)} needs no key, set api_key_env = \"\" for provider "
+                  f"{endpoint.provider}; {local}.")
+    else:
+        no_key = ("For a local server instead (llama.cpp, Ollama, vLLM), set OPENAI_BASE_URL to its URL: "
+                  "one on this machine or network needs no key.")
     raise AuthenticationFailed(
-        f"No API key for {endpoint.describe()}: the environment variable "
-        f"{endpoint.api_key_env} is not set.",
-        hint=f"Set {endpoint.api_key_env} where the kernel or server runs "
-        "(or point the provider's api_key_env at another variable).",
+        f"No API key for {endpoint.describe()}: the environment variable {env} is not set.",
+        hint=f"Set {env} {KEY_PLACE}. {no_key}",
     )
 
 
