@@ -372,8 +372,9 @@ export class LLMPanel extends Widget {
   /** A note in the bound notebook's exchange. */
   private _note(text: string): void {
     if (this._notebook) {
-      this._states.exchange(this._notebook).note(text);
-      this._showState();
+      const exchange = this._states.exchange(this._notebook);
+      exchange.note(text);
+      this._ui.transcript.replaceChildren(exchange.node);
     }
   }
 
