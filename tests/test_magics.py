@@ -78,7 +78,7 @@ def test_context_comes_from_the_saved_notebook_and_architecture_doc(ip, openai_e
     sent = "\n".join(m["content"] for m in openai_env.completion_requests[-1].body["messages"])
     assert "Rule-7: no pandas." in sent
     assert "def load(path)" in sent
-    assert "context: 5 cells" in captured.stdout
+    assert "context: 5 cells" in captured.stderr  # the status line, shown once
 
 
 @pytest.mark.parametrize("fault, words", [("401", "OPENAI_API_KEY"), ("404_model", "test-model"),

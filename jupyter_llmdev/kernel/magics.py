@@ -326,9 +326,11 @@ def edits_phrase(changeset: Any) -> str:
 
 
 def summary_tail(result: Any) -> str:
-    """Usage, a cut reply and the context summary, as the end of the final note."""
+    """Usage and a cut reply (kept with --accept-cut), as the end of the final note.
+
+    The context summary is not repeated: the status line above the reply already shows it.
+    """
     # "tokens n/a" when the server reported no usage: unknown is never shown as 0
     usage_text = f" {result.usage.describe()}."
-    cut = " The reply hit the output limit and may be cut short." if result.truncated else ""
-    context = f"\n[llm] {result.context_summary}" if result.context_summary else ""
-    return f"{usage_text}{cut}{context}"
+    cut = " The reply hit the output limit and is kept as it is, cut." if result.truncated else ""
+    return f"{usage_text}{cut}"
