@@ -35,7 +35,10 @@ def test_export_then_check_in_ci(tmp_path: Path, capsys, monkeypatch) -> None:
     check = export_args("nbs/core.ipynb", "--to", "lib", "--check")
     assert check.handler(check) == 1
     out = capsys.readouterr().out
-    assert "1 file(s) out of date:\n  lib/core.py (from nbs/core.ipynb)\nRun `llmdev export`" in out
+    assert (
+        "1 file(s) out of date:\n  lib/core.py (from nbs/core.ipynb)\n"
+        "Run `llmdev export nbs/core.ipynb --to lib` to update them." in out
+    )
     assert not (tmp_path / "lib").exists()
 
     args = export_args("nbs/core.ipynb", "--to", "lib")

@@ -33,7 +33,11 @@ def sources(path: Path) -> list[str]:
 
 
 def code_only(text: str) -> list[str]:
-    return [line for line in text.splitlines() if not line.startswith("# %% ")]
+    return [line for line in text.splitlines() if not line.startswith(("# %% ", "# cell checksums"))]
+
+
+def checksum_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("# cell checksums")]
 
 
 @pytest.fixture
@@ -86,9 +90,12 @@ def test_round_trip_export_edit_sync_export_is_stable(project: Path) -> None:
         result.notebooks[0].change_id,
     )
     # export brings __all__ up to date; the code is what was typed into the module; then it is stable
+    synced = module.read_text()
+    assert checksum_lines(synced) != checksum_lines(edited)  # sync gave the cells their new checksums
     assert [item.path for item in export_notebooks([], cwd=project, check=True).stale] == [module]
     assert [item.path for item in export_notebooks([], cwd=project).written] == [module]
     exported = module.read_text()
+    assert checksum_lines(exported) == checksum_lines(synced)
     assert "__all__ = ['double', 'triple']" in exported
     assert code_only(exported) == code_only(
         edited.replace("__all__ = ['double']", "__all__ = ['double', 'triple']")
@@ -143,15 +150,16 @@ def test_edits_on_both_sides_are_a_conflict_and_nothing_is_written(project: Path
         ),
         (
             lambda text: (
-                text + "\n# %% ../nbs/core.ipynb cell=c1 hash=00000000\ndef one(): return 9\n"
+                text + "\n# %% ../nbs/core.ipynb #c1\ndef one(): return 9\n"
             ),
             "marked twice",
         ),
-        (lambda text: text.replace("cell=c1", "cell=gone"), "has no cell gone"),
-        (lambda text: text.replace("cell=c1", "cell=c0"), "no longer exported"),
+        (lambda text: text.replace(" #c1", " #gone"), "has no cell gone"),
+        (lambda text: text.replace(" #c1", " #c0"), "no longer exported"),
         (lambda text: text.replace("../nbs/core.ipynb", "../nbs/moved.ipynb"), "does not exist"),
-        (lambda text: text.replace(" cell=c1 hash=", " hash="), "names no cell id"),
-        (lambda text: text.replace("return 2", "return (2"), "line 9: .*Nothing was synced"),
+        (lambda text: text.replace(" #c1", ""), "names no cell id"),
+        (lambda text: text.replace("return 2", "return (2"), "line 10: .*Nothing was synced"),
+        (lambda text: text.replace("sync: c1=", "sync: c1:"), "line 3: the checksum line is damaged"),
         (
             lambda text: text.replace("# %% auto", "helper = 1\n\n# %% auto"),
             "above the first cell marker",
@@ -204,3 +212,27 @@ def test_modules_with_nbdev_markers_sync_too(project: Path) -> None:
     result = sync_modules([module])
     assert [item.cell_ids for item in result.notebooks] == [("c1",)]
     assert sources(notebook)[1] == "#| export\ndef one():\n    return 7"
+
+
+def test_checksums_of_a_cell_id_shared_by_two_notebooks_go_to_their_own_sections(tmp_path: Path) -> None:
+    """A copied notebook keeps its cell ids: the header's checksums of one id go in section order."""
+    (tmp_path / "pyproject.toml").write_text('[tool.llmdev]\nlib_path = "mylib"\n')
+    first = make_notebook(tmp_path / "nbs" / "a.ipynb", "#| default_exp core", "#| export\nA = 1")
+    second = make_notebook(tmp_path / "nbs" / "b.ipynb", "#| default_exp other", "#| export core\nB = 1")
+    export_notebooks([], cwd=tmp_path)
+    module = tmp_path / "mylib" / "core.py"
+    text = module.read_text()
+    assert text.count(" #c1\n") == 2 and len(checksum_lines(text)) == 1
+    assert checksum_lines(text)[0].count(" c1=") == 2
+    # the notebook a changed since the export, the module's section of b was edited
+    nb = read_notebook(first)
+    nb.cells[1].source = "#| export\nA = 'notebook'"
+    write_notebook(first, nb)
+    module.write_text(text.replace("B = 1", "B = 'module'"))
+    result = sync_modules([module])
+    assert [(item.notebook, item.cell_ids) for item in result.notebooks] == [(second, ("c1",))]
+    assert sources(second)[1] == "#| export core\nB = 'module'"
+    assert sources(first)[1] == "#| export\nA = 'notebook'" and "a.ipynb" in result.stale[0]
+    # sync refreshed b's checksum only: a is still newer than the module, b is in step
+    again = sync_modules([module])
+    assert again.notebooks == [] and len(again.stale) == 1 and "a.ipynb" in again.stale[0]

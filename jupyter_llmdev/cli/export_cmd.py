@@ -20,13 +20,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "their content changes. lib_path, nbs_path, --to and the notebooks an existing module's markers "
         "name must lie inside the project (its git checkout, or the folder of its pyproject.toml or "
         "settings.ini), else nothing is written (exit 5). A cell line that sync would read as a marker "
-        "(`# %% NB cell=ID`) is refused.",
+        "(`# %% NB #ID`) is refused. Several notebooks: those without exported cells are skipped with a "
+        "note. In an nbdev project, nbdev's `recursive` setting is followed, and a warning names the line "
+        "to add when nbdev_clean would delete llmdev's history.",
     )
     parser.add_argument(
         "notebooks",
         nargs="*",
         metavar="NOTEBOOK",
-        help="notebooks or folders of notebooks (default: the project's nbs_path)",
+        help="notebooks or folders of notebooks (default: the notebooks in the project's nbs_path)",
     )
     parser.add_argument("--to", metavar="DIR", help="write the modules under DIR")
     parser.add_argument(
@@ -44,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
     lines, code = export_report(export_notebooks(args.notebooks, to=args.to, check=args.check))
     for line in lines:
-        print(f"llmdev: {line}" if line.startswith("warning:") else line,
-              file=sys.stderr if line.startswith("warning:") else sys.stdout)
+        if line.startswith(("warning:", "note:")):
+            print(f"llmdev: {line}", file=sys.stderr)
+        else:
+            print(line)
     return code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..export.report import display_path
+from ..export.report import display_path, export_command
 
 __all__ = ["add_parser", "run"]
 
@@ -15,14 +15,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sync",
         help="copy edits made in exported modules back into the notebook cells",
-        description="Map each `# %% <notebook> cell=<id>` section of the modules back to its cell and "
-        "write the edited code into it (directives and magics kept), as one revertable change per "
-        "notebook (role human, command sync). Missing, duplicated or ambiguous markers, cells changed "
-        "in both places, and markers naming a cell that export puts into another module are refused "
-        "(exit 4); markers naming a notebook outside the project are refused for safety (exit 5). "
-        "Nothing is written then.",
+        description="Map each `# %% <notebook> #<cell id>` section of the modules `llmdev export` wrote "
+        "back to its cell and write the edited code into it (directives and magics kept), as one "
+        "revertable change per notebook (role human, command sync). The checksums in the module's header "
+        "tell a module edit from a notebook edit made since the export. Missing, duplicated or ambiguous "
+        "markers, cells changed in both places, and markers naming a cell that export puts into another "
+        "module are refused (exit 4); markers naming a notebook outside the project are refused for "
+        "safety (exit 5). Nothing is written then. Modules written by earlier versions (`cell=ID hash=H` "
+        "markers) and by nbdev_export are read too.",
     )
-    parser.add_argument("modules", nargs="+", metavar="MODULE", help="exported .py files")
+    parser.add_argument("modules", nargs="+", metavar="MODULE", help="the .py files export wrote")
     parser.set_defaults(handler=run)
 
 
@@ -39,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
             f"(change {synced.change_id}; undo: llmdev revert {notebook} {synced.change_id})"
         )
     for note in result.stale:
-        print(f"llmdev: note: {note} Run `llmdev export` to refresh the module.", file=sys.stderr)
+        print(f"llmdev: note: {note}", file=sys.stderr)
+    if result.to_export:
+        notebooks = [display_path(notebook) for notebook in dict.fromkeys(result.to_export)]
+        print(f"llmdev: Run `{export_command(notebooks)}` to refresh the module.", file=sys.stderr)
     if not result.notebooks:
         print("Nothing to sync: the modules match their notebooks.")
     return 0

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Union
 
-from ..errors import CommandError, ExportError, NotebookReadError
+from ..errors import CommandError, ExportError
 from .confine import Scope, confine, confine_named
 from .markers import marker_lines
+from .nbdev_settings import NbdevSettings
 from .project import Project, doc_page_url, find_notebooks
 from .quoting import one_line
 from .render import ModuleSpec, module_docstring, render_module
+from .requested import requested_notebooks
 from .selection import ExportedCell, NotebookExports, load_notebook_json, select_exports
 from .writer import FileWrite, write_files
 
@@ -56,6 +58,13 @@ class ExportResult:
     files: list[ExportedFile]
     check: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: the paths and ``to`` as given, to say how to run the export again
+    given: tuple[str, ...] = ()
+    to: str | None = None
+    #: notebooks named among several that export nothing (skipped, as nbdev skips them)
+    skipped: list[Path] = field(default_factory=list)
+    #: nbdev settings of the projects exported whose ``nbdev_clean`` would delete the history
+    history_at_risk: list[NbdevSettings] = field(default_factory=list)
 
     @property
     def modules(self) -> list[ExportedFile]:
@@ -107,12 +116,13 @@ def export_notebooks(
         raise CommandError("The --to folder holds a NUL character.", hint="Give a folder path.")
     destination = (base / to).resolve() if to is not None else None
     scope = Scope(root)
-    requested = _requested_notebooks(paths, base, scope)
+    requested = requested_notebooks(paths, base, scope)
     loaded: dict[Path, NotebookExports] = {}
     modules: dict[tuple[Path, str], _Module] = {}
     targets: dict[tuple[Path, str], None] = {}
     projects: dict[Path, tuple[Project, Path]] = {}
     warnings: list[str] = []
+    skipped: list[Path] = []
     for notebook, (explicit, bound) in requested.items():
         exports = _load(notebook, loaded)
         warnings.extend(exports.warnings)
@@ -121,13 +131,13 @@ def export_notebooks(
             projects.setdefault(project.settings_file, (project, bound))
         keys = _add_notebook(exports, project, destination, modules, bound, strict=True)
         if explicit and not keys:
-            raise ExportError(
-                f"{notebook} has no exported cells.",
-                hint="Mark code cells with `#| export` (and name the module with `#| default_exp NAME`).",
-            )
+            skipped.append(notebook)
         targets.update(dict.fromkeys(keys))
+    if not targets:
+        _refuse_nothing_exported(requested, skipped, paths, base)
     for _, (project, bound) in sorted(projects.items()):
-        for notebook in find_notebooks(project.nbs_path) if project.nbs_path.is_dir() else []:
+        folder = project.nbs_path
+        for notebook in find_notebooks(folder, recursive=project.recursive) if folder.is_dir() else []:
             if notebook not in requested:
                 what = f"the notebook (in nbs_path of {one_line(project.settings_file)})"
                 confine(notebook, bound, what=what)
@@ -141,17 +151,21 @@ def export_notebooks(
                 bound = max(bounds, key=lambda path: len(path.parts))
                 project = scope.project(notebook.parent, bound)
                 _add_notebook(_load(notebook, loaded), project, destination, modules, bound, strict=False)
-    if not targets:
-        raise ExportError(
-            f"No exported cells in the {len(requested)} notebook(s) given.",
-            hint="Mark code cells with `#| export` (and name the module with `#| default_exp NAME`).",
-        )
     files, writes = _plan(sorted(targets), modules, existing)
     if check:
         files = [_as_stale(item) for item in files]
     else:
         write_files(writes)
-    return ExportResult(sorted(files, key=lambda item: item.path), check, warnings)
+    at_risk = [
+        project.nbdev
+        for project, _ in projects.values()
+        if project.nbdev is not None and project.nbdev.fixes()
+    ]
+    given = tuple(os.fspath(path) for path in paths)
+    return ExportResult(
+        sorted(files, key=lambda item: item.path), check, warnings, given,
+        os.fspath(to) if to is not None else None, skipped, at_risk,
+    )
 
 
 def module_name_for(notebook: Path) -> str | None:
@@ -161,43 +175,17 @@ def module_name_for(notebook: Path) -> str | None:
     return name if _valid_module_name(name) else None
 
 
-def _requested_notebooks(
-    paths: Sequence[PathLike], base: Path, scope: Scope
-) -> dict[Path, tuple[bool, Path]]:
-    """Notebook -> (named explicitly, its bound)."""
-    requested: dict[Path, tuple[bool, Path]] = {}
-    if not paths:
-        bound = scope.bound(base, what="the folder")
-        project = scope.project(base, bound)
-        if project is None:
-            raise CommandError(
-                "No notebook given, and no project settings around this folder.",
-                hint="Run `llmdev export NOTEBOOK...`, or set lib_path under [tool.llmdev] in pyproject.toml.",
-            )
-        if not project.nbs_path.is_dir():
-            raise CommandError(
-                f"The notebook folder {project.nbs_path} (nbs_path in {project.settings_file}) does not exist.",
-                hint="Create it, or set nbs_path to the folder that holds your notebooks.",
-            )
-        paths = [project.nbs_path]
-    for raw in paths:
-        path = (base / raw).resolve()
-        if path.is_dir():
-            bound = scope.bound(path, what="the folder")
-            for notebook in find_notebooks(path):
-                confine(notebook, bound, what="the notebook")
-                requested.setdefault(notebook, (False, bound))
-        elif not path.exists():
-            raise NotebookReadError(
-                f"{raw}: no such notebook or folder.", hint="Check the path and run again."
-            )
-        elif path.suffix != ".ipynb":
-            raise CommandError(
-                f"{raw} is not a notebook (.ipynb).", hint="Give notebooks or folders of notebooks."
-            )
-        else:
-            requested[path] = (True, scope.bound(path, what="the notebook"))
-    return requested
+_MARK_HINT = "Mark code cells with `#| export` (and name the module with `#| default_exp NAME`)."
+
+
+def _refuse_nothing_exported(
+    requested: dict[Path, tuple[bool, Path]], skipped: list[Path], paths: Sequence[PathLike], base: Path
+) -> None:
+    """No notebook asked for exports anything: say which (one notebook) or how many."""
+    if len(requested) == 1 and skipped:
+        shown = os.fspath(paths[0]) if len(paths) == 1 else os.path.relpath(skipped[0], base)
+        raise ExportError(f"{one_line(shown)} has no exported cells.", hint=_MARK_HINT)
+    raise ExportError(f"No exported cells in the {len(requested)} notebook(s) given.", hint=_MARK_HINT)
 
 
 def _module_path(root: Path, name: str) -> Path:

@@ -12,11 +12,12 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ExportError
+from ..errors import CommandError, ExportError
+from .checksums import Checksums, apply_checksums, read_checksums
 from .markers import Section, split_sections
 from .quoting import one_line
 
-__all__ = ["ModuleText", "read_module", "read_module_text"]
+__all__ = ["ModuleText", "read_module", "read_module_text", "refuse_not_a_module"]
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,14 @@ class ModuleText:
 
     #: the module's lines (split like Python does: ``\r\n``, ``\r``, ``\n``)
     lines: list[str]
-    #: its cell sections, in order (the ``# %% auto`` section is left out)
+    #: its cell sections, in order (the ``# %% auto`` section is left out), with their checksums
     cells: list[Section]
+    #: the header's checksum lines (none in modules written before them, or by nbdev)
+    checksums: Checksums = Checksums()
 
 
 def read_module(module: Path) -> ModuleText:
-    """Read and check the module file at ``module``."""
+    """Read and check the module file at ``module`` (see also :func:`refuse_not_a_module`)."""
     try:
         text = module.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -48,10 +51,12 @@ def read_module_text(text: str, name: str) -> ModuleText:
     shown = one_line(name)
     tree = _parse(text, shown)
     lines, sections = split_sections(text)
-    cells = [section for section in sections if section.kind != "auto"]
+    cells, checksums = apply_checksums(
+        [section for section in sections if section.kind != "auto"], read_checksums(lines, name)
+    )
     if not cells:
         raise ExportError(
-            f"{shown} has no cell markers (`# %% <notebook> cell=<id>`), so its code cannot be "
+            f"{shown} has no cell markers (`# %% <notebook> #<cell id>`), so its code cannot be "
             "mapped to notebook cells.",
             hint="Sync only modules written by `llmdev export`, with their marker lines intact.",
         )
@@ -62,7 +67,29 @@ def read_module_text(text: str, name: str) -> ModuleText:
                 hint="Save the notebook with JupyterLab 3+ (nbformat 4.5 cell ids), export again, then edit.",
             )
     _refuse_code_outside_cells(shown, tree, sections)
-    return ModuleText(lines, cells)
+    return ModuleText(lines, cells, checksums)
+
+
+def refuse_not_a_module(module: Path, given: str) -> None:
+    """Sync reads ``.py`` files export wrote: say so of a notebook, a folder or a data file
+    (``given``: the path as the user gave it), rather than report it as a broken module."""
+    shown = one_line(given)
+    if module.is_dir():
+        raise CommandError(
+            f"{shown} is a folder; sync takes the module files (.py) that `llmdev export` wrote.",
+            hint=f"Give the module files in it, e.g. `llmdev sync {shown}/*.py`.",
+        )
+    if module.suffix == ".ipynb":
+        raise CommandError(
+            f"{shown} is a notebook; sync takes the modules (.py) that `llmdev export` writes from it "
+            "and brings their edits back into it.",
+            hint=f"Run `llmdev export {shown}` to write its modules, edit them, then sync them.",
+        )
+    if module.suffix != ".py" and module.exists():
+        raise CommandError(
+            f"{shown} is not a Python module (.py); sync takes the modules that `llmdev export` wrote.",
+            hint="Give the .py files that `llmdev export` listed as `wrote ...`.",
+        )
 
 
 def _parse(text: str, shown: str) -> ast.Module:
@@ -108,5 +135,5 @@ def _refuse_code_outside_cells(shown: str, tree: ast.Module, sections: list[Sect
             raise ExportError(
                 f"{shown}, line {line + 1}: this code is {place}, so it belongs to no cell. "
                 "Nothing was synced.",
-                hint="Move it under a `# %% <notebook> cell=<id>` marker, or into the notebook.",
+                hint="Move it under a `# %% <notebook> #<cell id>` marker, or into the notebook.",
             )

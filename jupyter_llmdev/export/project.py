@@ -8,18 +8,21 @@ A project is found by walking up from the notebook to the nearest folder with a
 * ``settings.ini`` (nbdev 2): ``lib_path`` defaults to ``lib_name``, ``nbs_path`` to ``nbs``.
 
 The nearest such folder decides; when it has none of these settings the notebook is exported
-on its own (next to itself, or to ``--to``). Only these keys are read here, on purpose.
+on its own (next to itself, or to ``--to``). Only these keys are read here, on purpose, plus
+nbdev's own settings that matter to export (``[tool.nbdev]``, else ``settings.ini`` in that
+folder: :mod:`.nbdev_settings`): ``recursive``, and the metadata ``nbdev_clean`` keeps.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .nbdev_settings import NbdevSettings, from_ini, from_pyproject
 
 __all__ = ["Project", "doc_page_url", "find_notebooks", "find_project"]
 
@@ -40,6 +43,13 @@ class Project:
     kind: str
     #: nbdev's documentation URL (``[project.urls] Documentation``), used in module docstrings
     doc_url: str = ""
+    #: nbdev's settings when the folder is an nbdev project (whatever section gave lib_path)
+    nbdev: NbdevSettings | None = None
+
+    @property
+    def recursive(self) -> bool:
+        """Whether the project's notebooks include those in subfolders (nbdev's ``recursive``)."""
+        return self.nbdev.recursive if self.nbdev is not None else True
 
 
 def find_project(start: Path, cache: dict[Path, Project | None] | None = None) -> Project | None:
@@ -58,9 +68,12 @@ def find_project(start: Path, cache: dict[Path, Project | None] | None = None) -
         has_pyproject, has_ini = pyproject.is_file(), ini.is_file()
         if not (has_pyproject or has_ini):
             continue
-        found = _from_pyproject(pyproject) if has_pyproject else None
+        data = _load_toml(pyproject) if has_pyproject else {}
+        found = _from_pyproject(pyproject, data) if has_pyproject else None
         if found is None and has_ini:
             found = _from_settings_ini(ini)
+        if found is not None:
+            found = replace(found, nbdev=_nbdev_settings(pyproject, data, ini if has_ini else None))
         break
     if cache is not None:
         for folder in (given, *visited):
@@ -68,11 +81,12 @@ def find_project(start: Path, cache: dict[Path, Project | None] | None = None) -
     return found
 
 
-def find_notebooks(folder: Path) -> list[Path]:
-    """The ``.ipynb`` files under ``folder``, skipping names that start with ``_`` or ``.``."""
+def find_notebooks(folder: Path, *, recursive: bool = True) -> list[Path]:
+    """The ``.ipynb`` files in ``folder`` (and its subfolders when ``recursive``, as nbdev's
+    setting of that name), skipping names that start with ``_`` or ``.``."""
     found: list[Path] = []
     for current, subfolders, files in os.walk(folder):
-        subfolders[:] = sorted(name for name in subfolders if name[:1] not in "_.")
+        subfolders[:] = sorted(name for name in subfolders if name[:1] not in "_.") if recursive else []
         found.extend(
             Path(current, name)
             for name in files
@@ -101,8 +115,7 @@ def doc_page_url(project: Project | None, notebook: Path) -> str:
     return f"{url.scheme}://{url.netloc}{base}/{page.as_posix()}.md"
 
 
-def _from_pyproject(path: Path) -> Project | None:
-    data = _load_toml(path)
+def _from_pyproject(path: Path, data: dict[str, Any]) -> Project | None:
     tool = data.get("tool") or {}
     llmdev = tool.get("llmdev") or {}
     if isinstance(llmdev, dict) and "lib_path" in llmdev:
@@ -122,23 +135,42 @@ def _from_pyproject(path: Path) -> Project | None:
 
 
 def _from_settings_ini(path: Path) -> Project | None:
+    section = _read_ini(path)
+    lib = section.get("lib_path", section.get("lib_name"))
+    if not lib:
+        return None
+    return _project(path, lib, section.get("nbs_path", "nbs") or "nbs", "settings.ini")
+
+
+def _nbdev_settings(pyproject: Path, data: dict[str, Any], ini: Path | None) -> NbdevSettings | None:
+    """nbdev 3's ``[tool.nbdev]`` (which it reads first), else nbdev 2's ``settings.ini``."""
+    table = (data.get("tool") or {}).get("nbdev")
+    if isinstance(table, dict):
+        return from_pyproject(pyproject, table)
+    if ini is not None:
+        return from_ini(ini, _read_ini(ini))
+    return None
+
+
+_INI_KEYS = ("lib_name", "lib_path", "nbs_path", "recursive", "clear_all", "allowed_metadata_keys",
+             "allowed_cell_metadata_keys")
+
+
+def _read_ini(path: Path) -> dict[str, str]:
+    """The keys export reads from the ``[DEFAULT]`` section of an nbdev 2 ``settings.ini``
+    (interpolated like nbdev's own ``%(name)s``; other keys are not looked at)."""
     import configparser
 
     parser = configparser.ConfigParser()
     try:
         parser.read(path, encoding="utf-8")
         section = parser["DEFAULT"]
-        lib_name = section.get("lib_name")
-        lib = section.get("lib_path", lib_name)
-        nbs = section.get("nbs_path", "nbs")
+        return {key: section[key] for key in _INI_KEYS if key in section}
     except (configparser.Error, UnicodeDecodeError) as error:
         raise ConfigError(
             f"{path} is not a valid settings.ini ({error.__class__.__name__}).",
             hint="Fix the file, or remove it to export notebooks on their own.",
         ) from None
-    if not lib:
-        return None
-    return _project(path, lib, nbs or "nbs", "settings.ini")
 
 
 def _project(settings: Path, lib: str | None, nbs: str, kind: str, *, doc_url: str = "") -> Project:

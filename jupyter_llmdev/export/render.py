@@ -2,7 +2,8 @@
 
 Rendering is pure and deterministic: the same cells give the same bytes. The layout follows
 nbdev's ``ModuleMaker.make`` (cells holding a ``from __future__`` import come before
-``__all__``; ``__all__`` is wrapped at 120 columns), with this project's header and markers.
+``__all__``; ``__all__`` is wrapped at 120 columns) and its markers (``# %% <nb> #<id>``, which
+``nbdev_update`` reads), with this project's header holding the cell checksums sync reads.
 
 The only lines of a module that ``llmdev sync`` reads as markers are the ones written here:
 cells holding a marker-shaped line, notebook paths or cell ids that would not read back, and
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ExportError
+from .checksums import checksum_lines
 from .imports import rewrite_imports
 from .markers import (
     AUTO_MARKER,
@@ -114,7 +116,7 @@ def render_module(spec: ModuleSpec) -> str:
     }
     for cell, code in zip(spec.cells, codes, strict=True):
         _refuse_marker_lines(cell, code)
-        _refuse_bad_marker(cell, references[cell.notebook], code_hash(code.text))
+        _refuse_bad_marker(cell, references[cell.notebook])
     notebooks = list(dict.fromkeys(references[cell.notebook] for cell in spec.cells))
     # like nbdev, which appends the names of each further notebook to the module's __all__
     names: list[str] = []
@@ -139,7 +141,8 @@ def render_module(spec: ModuleSpec) -> str:
     )
     blocks = [_cell_block(cell, code, references[cell.notebook]) for cell, code in pairs]
     blocks.insert(last_future, f"{AUTO_MARKER}\n__all__ = {_format_all(names)}\n")
-    parts = [format_header(notebooks)]
+    checksums = [(cell.cell_id, code_hash(code.text)) for cell, code in pairs if cell.cell_id]
+    parts = [format_header(notebooks), *(line + "\n" for line in checksum_lines(checksums))]
     if spec.docstring:
         parts.append(_docstring_literal(spec.docstring) + "\n")
     for block in blocks:
@@ -166,8 +169,7 @@ def notebook_reference(notebook: Path, folder: Path) -> str:
 
 
 def _cell_block(cell: ExportedCell, code: CellCode, reference: str) -> str:
-    marker = format_marker(reference, cell.cell_id, code_hash(code.text))
-    return f"{marker}\n{code.text}\n"
+    return f"{format_marker(reference, cell.cell_id)}\n{code.text}\n"
 
 
 def _where(cell: ExportedCell, index: int) -> str:
@@ -218,14 +220,15 @@ def _refuse_marker_lines(cell: ExportedCell, code: CellCode) -> None:
             )
 
 
-def _refuse_bad_marker(cell: ExportedCell, reference: str, digest: str) -> None:
-    if not reference.isprintable() or marker_error(reference, "c", digest) is not None:
+def _refuse_bad_marker(cell: ExportedCell, reference: str) -> None:
+    if not reference.isprintable() or marker_error(reference, "c") is not None:
         raise ExportError(
             f"The notebook path {one_line(reference)!r} cannot be written in a module marker "
-            "(control characters, a line break, or a shape that would read back as another path).",
+            "(control characters, a line break, a run of spaces, or a shape that would read back as "
+            "another path).",
             hint="Rename the notebook (letters, digits, `_`, `-`, `.`), then export again.",
         )
-    problem = marker_error(reference, cell.cell_id, digest)
+    problem = marker_error(reference, cell.cell_id)
     if problem is not None:
         raise ExportError(
             f"{one_line(cell.notebook.name)}: cell id {one_line(str(cell.cell_id))!r} cannot be "

@@ -1,7 +1,8 @@
 """``sync_modules``: edits made in exported modules go back into their notebook cells.
 
-Each ``# %% <notebook> cell=<id> hash=<crc>`` section is matched to its cell by id. The hash
-is the one the section's code had when it was exported, so sync knows which side changed:
+Each ``# %% <notebook> #<id>`` section is matched to its cell by id. Its checksum (in the
+module's header, :mod:`.checksums`; in the marker, ``cell=<id> hash=<crc>``, for modules written
+before) is the one the section's code had when it was exported, so sync knows which side changed:
 
 * only the module changed: the cell gets the new code (directives and magics kept);
 * only the notebook changed: nothing to sync, the module is stale (run export);
@@ -29,7 +30,8 @@ from .confine import Scope, confine_named
 from .exporter import module_name_for
 from .markers import Section, code_hash
 from .merge import merge_cell_source
-from .module_reader import ModuleText, read_module
+from .checksums import refreshed
+from .module_reader import ModuleText, read_module, refuse_not_a_module
 from .project import find_project
 from .quoting import one_line
 from .render import cell_code
@@ -60,6 +62,8 @@ class SyncResult:
     unchanged: list[Path] = field(default_factory=list)
     #: cells where the notebook is newer than the module (export to refresh the module)
     stale: list[str] = field(default_factory=list)
+    #: the notebooks to export again to refresh the modules (as named by the markers)
+    to_export: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +100,8 @@ def sync_modules(
     """
     base = Path(cwd) if cwd is not None else Path.cwd()
     scope = Scope(root)
+    for path in paths:
+        refuse_not_a_module(base / path, os.fspath(path))
     given = {(base / path).resolve(): Path(os.path.abspath(base / path)) for path in paths}
     parsed = {module: read_module(module) for module in given}
     targets = {
@@ -131,6 +137,7 @@ def sync_modules(
                 result.stale.append(
                     f"{label}: the notebook changed since {one_line(module.name)} was exported."
                 )
+                result.to_export.append(notebook)
                 continue
             if notebook_changed:
                 conflicts.append(f"{label} (line {section.line + 1} of {one_line(module.name)})")
@@ -171,8 +178,9 @@ def sync_modules(
     except ExportError as error:
         # the notebooks are written; only the hashes in the module are old, which export fixes
         result.stale.append(
-            f"Notebooks updated, but not the markers of the module: {error.message}"
+            f"Notebooks updated, but not the checksums in the module: {error.message}"
         )
+        result.to_export.extend(item.cell.notebook for item in pending)
     for notebook, change in changes.items():
         items = [item for item in pending if item.cell.notebook == notebook]
         result.notebooks.append(
@@ -365,14 +373,17 @@ def _write_notebooks(changes: dict[Path, ChangeSet], notebooks: dict[Path, Any])
 
 
 def _refresh_markers(parsed: dict[Path, ModuleText], hashes: dict[tuple[Path, int], str]) -> None:
-    """Give synced sections the hash of their new code, so the next sync starts from here."""
+    """Give synced sections the checksum of their new code, so the next sync starts from here:
+    in the header's checksum lines, or in the marker of a module written before them."""
     writes: list[FileWrite] = []
     for module, text in parsed.items():
         lines = text.lines
         new = list(lines)
-        for (path, number), digest in hashes.items():
-            if path == module and " hash=" in new[number]:
+        mine = {number: digest for (path, number), digest in hashes.items() if path == module}
+        for number, digest in mine.items():
+            if number not in text.checksums.used and " hash=" in new[number]:
                 new[number] = new[number].rsplit(" hash=", 1)[0] + f" hash={digest}"
+        new = refreshed(new, text.checksums, mine)
         if new != lines:
             writes.append(
                 FileWrite(module, "\n".join(new).encode("utf-8"), "\n".join(lines).encode("utf-8"))

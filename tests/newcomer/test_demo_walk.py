@@ -98,7 +98,7 @@ def test_the_whole_workflow_walks_offline_against_the_demo_server(
     assert doc_after.startswith(doc_before.rstrip()) and "demo_greeting" in doc_after
 
     out, err = run(capsys, "export", notebook)
-    [written] = [line.split()[1] for line in out.splitlines() if line.startswith("wrote ")]
+    [written] = [line.split()[1] for line in out.splitlines() if line.startswith("wrote ") and "(from " in line]
     module = (example / written).resolve()
     assert "def demo_greeting" in module.read_text(encoding="utf-8")
     call = subprocess.run([sys.executable, "-c", "import sys, importlib; sys.path.insert(0, sys.argv[1]); "
