@@ -3,12 +3,10 @@
 # Uses OPENAI_API_KEY / OPENAI_BASE_URL when set; otherwise starts the canned demo server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
-fi
-. .venv/bin/activate
-python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# .venv with this checkout installed; skipped while nothing it depends on changed (see the script)
+. scripts/setup_venv.sh
 if [ -z "${OPENAI_API_KEY:-}" ] && [ -z "${OPENAI_BASE_URL:-}" ]; then
+    echo "jupyter-llmdev: starting the scripted demo server (scripts/demo_server.py)"
     log=$(mktemp)
     python scripts/demo_server.py > "$log" &
     demo_pid=$!
@@ -22,4 +20,5 @@ fi
 root_flag=()
 if [ "$(id -u)" = 0 ]; then root_flag=(--allow-root); fi
 cd examples
+echo "jupyter-llmdev: starting JupyterLab on examples/ (it prints its URL below; Ctrl-C stops it)"
 jupyter lab --ServerApp.ip=127.0.0.1 "${root_flag[@]}" "$@"
