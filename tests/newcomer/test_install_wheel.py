@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from jupyter_llmdev import __version__
@@ -77,6 +78,9 @@ def test_the_wheel_installs_with_the_lab_extra_into_a_fresh_venv(tmp_path: Path)
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), "."], env=env, cwd=source)
     [wheel] = wheels.glob("jupyter_llmdev-*.whl")
     assert (source / "jupyter_llmdev" / "labextension" / "static" / "style.js").is_file()  # npm built it
+    with zipfile.ZipFile(wheel) as archive:  # the license pyproject.toml declares goes with it
+        [license_file] = [name for name in archive.namelist() if name.endswith(".dist-info/licenses/LICENSE")]
+        assert archive.read(license_file).decode().startswith("BSD 3-Clause License")
 
     # README: pip install "jupyter_llmdev-VERSION-py3-none-any.whl[lab]" into a fresh venv
     _run([sys.executable, "-m", "venv", str(venv)], env=env, cwd=tmp_path)
