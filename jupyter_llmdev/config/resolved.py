@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,11 +243,14 @@ def load_config(
     *,
     start_dir: Path | None = None,
     traitlets_config: Any = None,
+    config_files: Sequence[tuple[Path, Any]] = (),
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     root: Path | str | None = None,
 ) -> ResolvedConfig:
-    """Merge every source, later wins: defaults, ``traitlets_config`` (``c.LLMDevConfig``),
+    """Merge every source, later wins: defaults, ``config_files`` (``(path, Config)`` of the
+    Jupyter config files, see :func:`.jupyter_files.jupyter_config_files`; each value's source is
+    its file), ``traitlets_config`` (``c.LLMDevConfig`` of the front end's own config object),
     ``[tool.llmdev]`` of the nearest pyproject.toml above ``start_dir`` (default: the
     current folder), ``environ`` (default: ``os.environ``), then ``overrides`` (flags).
 
@@ -262,7 +265,9 @@ def load_config(
         start = start.parent
     env = os.environ if environ is None else environ
 
-    layers = [from_defaults(), from_traitlets(traitlets_config)]
+    layers = [from_defaults()]
+    layers += [from_traitlets(config, str(path), str(path)) for path, config in config_files]
+    layers.append(from_traitlets(traitlets_config))
     found = read_pyproject(start)
     untrusted: TrustDecision | None = None
     if found:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 from .settings import DEFAULT_PROVIDER, ROLE_KEYS, SCALAR_KEYS, TABLE_KEYS
+from .tomlfile import parse_toml, read_toml_text
 from .values import (
     Setting,
     check_price,
@@ -132,8 +131,11 @@ def from_defaults() -> list[Setting]:
     return settings
 
 
-def from_traitlets(config: Any) -> list[Setting]:
-    """Settings of ``c.LLMDevConfig.*`` in a traitlets Config (or a dict of the same shape)."""
+def from_traitlets(
+    config: Any, source: str = JUPYTER_SOURCE, place: str = "the Jupyter config"
+) -> list[Setting]:
+    """Settings of ``c.LLMDevConfig.*`` in a traitlets Config (or a dict of the same shape);
+    ``source`` is what ``llmdev config`` shows for them, ``place`` where errors say they are."""
     if config is None:
         return []
     from traitlets import TraitError
@@ -146,9 +148,9 @@ def from_traitlets(config: Any) -> list[Setting]:
         return []
     settings: list[Setting] = []
     for key, raw in config["LLMDevConfig"].items():
-        where = f"c.LLMDevConfig.{key} in the Jupyter config"
+        where = f"c.LLMDevConfig.{key} in {place}"
         if key not in SCALAR_KEYS and key not in TABLE_KEYS:
-            raise _unknown_key(key, "c.LLMDevConfig (Jupyter config)", (*TABLE_KEYS, *SCALAR_KEYS))
+            raise _unknown_key(key, f"c.LLMDevConfig ({place})", (*TABLE_KEYS, *SCALAR_KEYS))
         trait = trait_of(key)
         try:
             if isinstance(raw, LazyConfigValue):
@@ -162,40 +164,20 @@ def from_traitlets(config: Any) -> list[Setting]:
         if key == "providers":
             settings += _providers(
                 raw,
-                JUPYTER_SOURCE,
-                lambda name: f"c.LLMDevConfig.providers[{name!r}] in the Jupyter config",
+                source,
+                lambda name: f"c.LLMDevConfig.providers[{name!r}] in {place}",
                 where,
             )
         elif key == "prices":
             settings += _prices(
                 raw,
-                JUPYTER_SOURCE,
-                lambda model: f"c.LLMDevConfig.prices[{model!r}] in the Jupyter config",
+                source,
+                lambda model: f"c.LLMDevConfig.prices[{model!r}] in {place}",
                 where,
             )
         else:
-            settings.append(Setting(key, check_value(key, raw, where), JUPYTER_SOURCE, where))
+            settings.append(Setting(key, check_value(key, raw, where), source, where))
     return settings
-
-
-def _parse_toml(path: Path, text: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10 only
-        try:
-            import tomli as tomllib
-        except ImportError:
-            raise ConfigError(
-                f"Reading {path} needs the package tomli on Python 3.10.",
-                hint="Install it: pip install tomli",
-            ) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        reason = str(error)
-        line = re.search(r"line (\d+)", reason)
-        where = f"line {line.group(1)} of {path}" if line else str(path)
-        raise ConfigError(f"{path} is not valid TOML: {reason}.", hint=f"Fix {where}.") from None
 
 
 def read_pyproject(start_dir: Path) -> tuple[Path, Mapping[str, Any]] | None:
@@ -209,16 +191,10 @@ def read_pyproject(start_dir: Path) -> tuple[Path, Mapping[str, Any]] | None:
         path = folder / "pyproject.toml"
         if not path.is_file():
             continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(
-                f"Cannot read {path}: {type(error).__name__}.",
-                hint="Check the file's permissions and encoding (UTF-8).",
-            ) from None
+        text = read_toml_text(path)
         if "llmdev" not in text:
             continue
-        tool = _parse_toml(path, text).get("tool")
+        tool = parse_toml(path, text).get("tool")
         table = tool.get("llmdev") if isinstance(tool, dict) else None
         if table is None:
             continue

@@ -40,6 +40,7 @@ def build_context(
     budget_tokens: int,
     history: list[dict[str, str]] | None = None,
     exclude_cell_ids: Iterable[str] = (),
+    max_cells: int = 0,
 ) -> Context:
     """The context of one request for ``role`` (one of :data:`jupyter_llmdev.prompts.ROLES`).
 
@@ -52,11 +53,13 @@ def build_context(
     the latest history message and the target cell are always sent. The older history messages
     come next (oldest cut first), then the doc (only its start is sent when it does not fit), then
     the other cells, nearest to the target first, presented in notebook order. Everything cut is in
-    :attr:`Context.report`. ``target_cell_id`` defaults to the snapshot's active cell; cells in
+    :attr:`Context.report`. ``max_cells`` (``context_cells``) caps the other cells sent, nearest
+    first (0: only the budget limits them); the cells past it are reported cut like the others.
+    ``target_cell_id`` defaults to the snapshot's active cell; cells in
     ``exclude_cell_ids`` are not sent and not counted.
     """
     prompt = load_prompt(role)
-    report = ContextReport(budget=budget_tokens, doc_path=doc_path)
+    report = ContextReport(budget=budget_tokens, doc_path=doc_path, cell_limit=max_cells)
     variables_text = _variables_section(variables or {})
     report.variables = list(variables or {})
     remaining = max(budget_tokens, 0) * CHARS_PER_TOKEN
@@ -79,7 +82,7 @@ def build_context(
 
     notebook_text = ""
     if view is not None:
-        selection = view.select(remaining - len(_JOIN))
+        selection = view.select(remaining - len(_JOIN), max_cells)
         notebook_text = selection.text
         report.has_notebook = True
         report.cells_total = selection.total

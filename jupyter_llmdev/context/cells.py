@@ -115,21 +115,25 @@ class NotebookView:
             return self._header_reserve + len(self._render(self.target)) + 1
         return self._header_reserve
 
-    def select(self, budget_chars: int) -> CellSelection:
+    def select(self, budget_chars: int, max_cells: int = 0) -> CellSelection:
         """Cells nearest to the target first while they fit in ``budget_chars``, shown in order.
 
         A cell too big for what is left is cut and the next nearest is tried, so one huge cell
-        does not hide all the others. The target cell is always included.
+        does not hide all the others. The target cell is always included and not counted in
+        ``max_cells`` (``context_cells``: at most that many other cells; 0 = no limit).
         """
         remaining = budget_chars - self._header_reserve
         chosen: set[int] = set()
+        others = 0
         for index in self._nearest_first():
-            if remaining < _MIN_CELL_CHARS and index != self.target:
+            full = remaining < _MIN_CELL_CHARS or (max_cells and others >= max_cells)
+            if full and index != self.target:
                 break
             cost = len(self._render(index)) + 1
             if cost <= remaining or index == self.target:
                 chosen.add(index)
                 remaining -= cost
+                others += index != self.target
         included = [self.cells[index][1].id for index in sorted(chosen)]
         cut = [cell.id for index, (_, cell) in enumerate(self.cells) if index not in chosen]
         body = "\n".join(self._render(index) for index in sorted(chosen))

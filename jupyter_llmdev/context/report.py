@@ -39,6 +39,8 @@ class ContextReport:
     history_messages: int = 0
     #: oldest conversation messages left out for the budget
     history_cut: int = 0
+    #: ``context_cells``: most cells sent besides the target (0: no limit)
+    cell_limit: int = 0
 
     @property
     def cut(self) -> bool:
@@ -70,6 +72,8 @@ class ContextReport:
         if self.history_cut:
             cuts.append(f"{_count(self.history_cut, 'earlier message')} cut")
         budget = f"budget {format_tokens(self.budget)}"
+        if self.cell_limit and self.cells_cut:
+            budget = f"context_cells {self.cell_limit}, {budget}"
         if self.over_budget:
             budget += ", still over it" if cuts else " exceeded"
         tail = ""

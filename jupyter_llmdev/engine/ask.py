@@ -38,6 +38,8 @@ class AskRequest:
     exclude_cell_ids: tuple[str, ...] = ()
     #: keep a reply cut by the output limit as it is (the user's explicit choice)
     accept_cut: bool = False
+    #: ``False`` (``--no-markdown``): the reply's prose is shown, not inserted as markdown cells
+    markdown: bool = True
 
 
 @dataclass
@@ -127,6 +129,7 @@ class Engine:
             variables=request.variables or None,
             budget_tokens=self.config.context_budget,
             exclude_cell_ids=request.exclude_cell_ids,
+            max_cells=self.config.context_cells,
         )
         return endpoint, context.messages, context.report.summary()
 
@@ -137,7 +140,8 @@ class Engine:
         from ..replies import ReplyParser
 
         # replacing a cell: the model's words are shown, not made into cells next to it
-        parser = ReplyParser(prose_as_markdown=self.config.prose_as_markdown and not request.replace_id)
+        as_markdown = self.config.prose_as_markdown and request.markdown and not request.replace_id
+        parser = ReplyParser(prose_as_markdown=as_markdown)
         proposed = parser.feed(finished.text) + parser.finish()
         if not _has_fenced_cell(finished.text):
             # an answer in words only (a question back, an explanation) is shown, not inserted

@@ -106,6 +106,7 @@ class Workflow:
             budget_tokens=self.config.context_budget,
             history=history,
             exclude_cell_ids=tuple(exclude),
+            max_cells=self.config.context_cells,
         )
         return LLMCall(label, endpoint, context.messages, context.report.summary())
 

@@ -196,21 +196,7 @@ def _setting(
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError:
-            raise ConfigError(
-                f"Reading {path} needs Python 3.11 or the tomli package.",
-                hint="Run: pip install tomli",
-            ) from None
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(
-            f"{path} is not valid TOML: {error}.", hint="Fix the file and run again."
-        ) from None
-    except OSError as error:
-        raise ConfigError(f"Cannot read {path}: {error.strerror}.") from None
+    """The project file, through the one TOML reader the configuration uses (same errors)."""
+    from ..config.tomlfile import read_toml
+
+    return read_toml(path)

@@ -123,6 +123,7 @@ class LLMMagics(Magics):
             variables=variables,
             exclude_cell_ids=(cell_id,) if cell_id and not replace_id else (),
             accept_cut=bool(command.flags.get("accept-cut")),
+            markdown=not command.flags.get("no-markdown"),
         )
         view = StreamView(rich=self.in_kernel())
         try:
@@ -287,10 +288,14 @@ class LLMMagics(Magics):
     def resolved_config(self) -> Any:
         """The resolved configuration, searched from the notebook's folder."""
         from ..config import load_config
+        from ..config.jupyter_files import jupyter_config_files
 
         path = self.notebook_path()
         start = Path(path).parent if path else Path.cwd()
-        config = load_config(start_dir=start, traitlets_config=self.shell.config)
+        # the Jupyter config files (as the server and the CLI read them), then the kernel's own
+        config = load_config(
+            start_dir=start, config_files=jupyter_config_files(), traitlets_config=self.shell.config
+        )
         if config.untrusted is not None:
             import sys
 

@@ -213,6 +213,7 @@ class ChatRunner:
             replace_id=replace_id,
             model=str(model) if model else None,
             accept_cut=bool(command.flags.get("accept-cut")),
+            markdown=not command.flags.get("no-markdown"),
         )
 
         def on_event(event: StreamEvent) -> None:
