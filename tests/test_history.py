@@ -86,6 +86,23 @@ def test_log_lines_one_line_per_change_oldest_first(nb: Any) -> None:
     )
 
 
+def test_log_and_show_check_an_applied_change_against_the_cells(nb: Any) -> None:
+    # JupyterLab's undo of the second change: its cell is gone, its record still says applied
+    nb.cells = [cell for cell in nb.cells if cell["id"] != "n2"]
+    assert read_section(nb)["changes"][1]["status"] == "applied"
+    assert log_lines(nb)[1].split()[3] == "undone"
+    assert show_change(nb, "9f8e").splitlines()[0].startswith("change:      9f8e7d6c  (undone: its cells are as")
+    # a kernel passes the section and the cells on display; a section alone has no cells to check
+    section = read_section(nb)
+    assert log_lines(section, cells=nb.cells)[1].split()[3] == "undone"
+    assert log_lines(section)[1].split()[3] == "applied"
+    assert log_lines(section, cells=nb.cells, status_of={"9f8e7d6c": "session"})[1].split()[3] == "session"
+    # the first change, its inserted cell edited by hand: still applied in log, "edited since" in show
+    next(cell for cell in nb.cells if cell["id"] == "n1")["source"] = "def rows(path): ..."
+    assert log_lines(nb)[0].split()[3] == "applied"
+    assert show_change(nb, "1a2b").splitlines()[0] == "change:      1a2b3c4d  (applied, edited since)"
+
+
 def test_log_of_a_notebook_without_history_is_empty() -> None:
     assert log_lines(new_notebook()) == []
 

@@ -1,4 +1,5 @@
-"""Runs every JSON test vector in tests/vectors/ (see its README.md) with the Python applier."""
+"""Runs every JSON test vector in tests/vectors/ (see its README.md) with the Python applier
+and the Python presence rule (``notebook/presence.py``, the twin of the panel's ``presence.ts``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from jupyter_llmdev.errors import LLMDevError
 from jupyter_llmdev.notebook.apply import apply_changeset
 from jupyter_llmdev.notebook.changeset import ChangeSet
+from jupyter_llmdev.notebook.metadata import read_section
+from jupyter_llmdev.notebook.presence import presence_of
 from jupyter_llmdev.notebook.revert import plan_revert
 
 VECTOR_DIR = Path(__file__).parent / "vectors"
@@ -65,6 +68,15 @@ def run_revert(nb: Any, spec: dict[str, Any]) -> None:
     apply_changeset(nb, inverse)
 
 
+def check_presence(nb: Any, expected: dict[str, str]) -> None:
+    """Every applied change's presence in the notebook's cells, as the vector states it."""
+    changes = [ChangeSet.from_dict(record) for record in read_section(nb)["changes"]]
+    applied = {change.id: change for change in changes if change.status == "applied"}
+    assert set(expected) == set(applied), "a presence vector states every applied change"
+    found = {change_id: presence_of(change, nb["cells"]) for change_id, change in applied.items()}
+    assert found == expected
+
+
 def expect_error(nb: Any, name: str, action: Any) -> None:
     untouched = comparable(nb)
     with pytest.raises(LLMDevError) as info:
@@ -77,8 +89,11 @@ def expect_error(nb: Any, name: str, action: Any) -> None:
 @pytest.mark.parametrize("path", VECTORS, ids=[path.stem for path in VECTORS])
 def test_vector(path: Path) -> None:
     vector = json.loads(path.read_text(encoding="utf-8"))
-    assert vector["kind"] in ("apply", "revert")
+    assert vector["kind"] in ("apply", "revert", "presence")
     nb = load_notebook(vector["notebook"])
+    if vector["kind"] == "presence":
+        check_presence(nb, vector["expected_presence"])
+        return
     changeset = vector.get("changeset")
     if vector["kind"] == "apply" and "error" in vector:
         expect_error(
@@ -119,6 +134,12 @@ def test_vectors_cover_the_required_cases() -> None:
         "revert-delete",
         "revert-mixed",
         "revert-conflict",
+        "revert-force-cell-gone",
+        "revert-undone-insert",
+        "revert-force-writes-nothing",
+        "presence-insert",
+        "presence-replace-delete",
+        "presence-mixed",
     }
     assert required <= names
     assert len({path.stem.split("-", 1)[1] for path in VECTORS}) == len(VECTORS), "names are unique"

@@ -153,7 +153,7 @@ class LLMMagics(Magics):
             print("\n".join(format_usage(usage_rows(section), self.resolved_config().prices)))
             return
         shown = self.session.shown_status(self.notebook_path())
-        lines = log_lines(section, status_of=shown)
+        lines = log_lines(section, status_of=shown, cells=self._cells_on_display())
         print("\n".join(lines) if lines else "No changes recorded in this notebook yet.")
         if any(record["id"] in shown for record in section["changes"]):
             from .session import SESSION_ONLY_NOTE
@@ -163,7 +163,7 @@ class LLMMagics(Magics):
     def _cmd_show(self, command: Command) -> None:
         from ..notebook.history import show_change
 
-        print(show_change(self.history(), _change_id(command)))
+        print(show_change(self.history(), _change_id(command), cells=self._cells_on_display()))
 
     def _cmd_diff(self, command: Command) -> None:
         from ..notebook.history import diff_change
@@ -252,6 +252,11 @@ class LLMMagics(Magics):
             nb = read_notebook(path)
             return NotebookSnapshot.from_notebook(nb, path=path, active_cell_id=cell_id), False
         return self._history_snapshot(), False
+
+    def _cells_on_display(self) -> list[CellSnapshot] | None:
+        """The notebook's cells (live, else saved) that show whether a change was undone; None without one."""
+        snapshot, live = self.snapshot(self.executing_cell_id())
+        return snapshot.cells if live or snapshot.path else None
 
     def _history_snapshot(self) -> NotebookSnapshot:
         """Without a notebook (terminal IPython): this session's inputs, as cells."""

@@ -4,17 +4,22 @@ Everything in a history is untrusted (a downloaded notebook's metadata, model te
 ``log_lines`` and ``show_change`` return, and a diff made for display, has its control
 characters escaped (:func:`~jupyter_llmdev.safety.terminal.printable`), so it can go to a
 terminal or a notebook output as it is. A plain ``diff_change`` is what the models are sent.
+
+An ``applied`` record is shown as the cells say (:mod:`.presence`, the panel's rule): JupyterLab's
+undo takes a change's cells out but leaves its record ``applied``, so ``log`` and ``show`` say
+``undone`` when every cell it touched is back as before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ChangeNotFound
 from ..safety.terminal import printable
 from .changeset import ChangeSet, Edit
 from .metadata import read_section
+from .presence import Presence, presence_of
 
 __all__ = ["diff_change", "diff_changeset", "find_change", "latest_change", "log_lines", "show_change"]
 
@@ -71,22 +76,31 @@ def latest_change(nb: Any, *, status: str | None = "applied") -> ChangeSet | Non
     return None
 
 
-def log_lines(nb: Any, *, status_of: Mapping[str, str] | None = None) -> list[str]:
+def log_lines(
+    nb: Any, *, status_of: Mapping[str, str] | None = None, cells: Iterable[Any] | None = None
+) -> list[str]:
     """One line per recorded change, oldest first, each starting with the change id.
 
     ``<id>  <time>  <role>/<model>  <status>  <n> edits  <prompt's first line, trimmed>``,
     control characters escaped; ``status_of`` (by change id) replaces the status shown (a kernel
-    shows ``session`` for a change only it keeps). The columns line up: each is padded to its widest entry (at
+    shows ``session`` for a change only it keeps). An ``applied`` change whose cells are all back
+    as before it shows ``undone``; the cells are ``nb``'s, or ``cells`` (the notebook on display)
+    when ``nb`` is a section. The columns line up: each is padded to its widest entry (at
     most :data:`COLUMN_CHARS`, so one crafted model name cannot push every line off the screen).
     """
+    section = _section(nb)
+    shown = _cells(nb, cells)
     rows = []
-    for record in _section(nb)["changes"]:
+    for record in section["changes"]:
         count = len(record["edits"])
+        status = record["status"]
+        if status == "applied" and shown is not None and _presence(record, shown) == "undone":
+            status = "undone"
         rows.append([
             _shown(str(record["id"])),
             _shown(str(record["time"])),
             _shown(f"{record['role']}/{record['model'] or '-'}"),
-            _shown(str((status_of or {}).get(record["id"], record["status"]))),
+            _shown(str((status_of or {}).get(record["id"], status))),
             str(count),
             _shown(_first_line(record["prompt"], PROMPT_CHARS)),
         ])
@@ -100,15 +114,23 @@ def log_lines(nb: Any, *, status_of: Mapping[str, str] | None = None) -> list[st
             for row in rows]
 
 
-def show_change(nb: Any, change_id: str) -> str:
-    """A readable multi-line description of one change: who, why, cost and each edit (escaped)."""
+def show_change(nb: Any, change_id: str, *, cells: Iterable[Any] | None = None) -> str:
+    """A readable multi-line description of one change: who, why, cost and each edit (escaped).
+
+    The status of an ``applied`` change is checked against the cells (``nb``'s, or ``cells``
+    when ``nb`` is a section): undone, or edited since.
+    """
     section = _section(nb)
     change = find_change(section, change_id)
     by = change.role + (f" / {change.model}" if change.model else "")
     if change.provider:
         by += f" via {change.provider}"
+    shown = _cells(nb, cells)
+    status = change.status
+    if status == "applied" and shown is not None:
+        status = _PRESENCE_WORDS[presence_of(change, shown)]
     rows = [
-        ("change", f"{change.id}  ({change.status})"),
+        ("change", f"{change.id}  ({status})"),
         ("time", change.time),
         ("by", by),
         ("command", change.command),
@@ -180,6 +202,27 @@ def diff_changeset(
     if not color:
         return "\n".join(text for _, text in out)
     return "\n".join(f"{_COLORS[kind]}{text}{_RESET}" if kind else text for kind, text in out)
+
+
+#: how ``show`` words the presence of an applied change (the panel's History says the same)
+_PRESENCE_WORDS: dict[Presence, str] = {
+    "applied": "applied",
+    "edited": "applied, edited since",
+    "undone": "undone: its cells are as before it (nothing to revert; redo in JupyterLab brings it back)",
+}
+
+
+def _cells(section_or_nb: Any, cells: Iterable[Any] | None) -> list[Any] | None:
+    """The cells presence is computed from: ``cells`` if given, else the notebook's (a section has none)."""
+    if cells is not None:
+        return list(cells)
+    if isinstance(section_or_nb, Mapping) and isinstance(section_or_nb.get("cells"), list):
+        return list(section_or_nb["cells"])
+    return None
+
+
+def _presence(record: dict[str, Any], cells: list[Any]) -> Presence:
+    return presence_of(ChangeSet.from_dict(record), cells)
 
 
 def _section(section_or_nb: Any) -> dict[str, Any]:

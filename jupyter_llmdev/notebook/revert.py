@@ -10,6 +10,7 @@ from .apply import apply_changeset
 from .changeset import CellState, ChangeSet, Edit
 from .history import find_change
 from .metadata import read_section
+from .presence import check_revertable
 
 __all__ = ["plan_revert", "revert_change"]
 
@@ -24,8 +25,9 @@ def revert_change(
     The revert has ``command="revert"`` and ``reverts=<id>``; the original's status becomes
     ``reverted``. Sources, cell types and (for deleted cells) user metadata come back exactly.
     Raises ``ChangeNotFound`` for an unknown or ambiguous id, :class:`ApplyError` for a change
-    already reverted, and :class:`RevertConflict` when a cell the change touched was edited
-    since (unless ``force``); ``nb`` is unchanged after any error.
+    already reverted, for one that is undone (its cells are as before it: JupyterLab's undo) and
+    for a revert that would write nothing (even forced), and :class:`RevertConflict` when a cell
+    the change touched was edited since (unless ``force``); ``nb`` is unchanged after any error.
     """
     inverse = plan_revert(nb, change_id_or_prefix, force=force, role=role)
     apply_changeset(nb, inverse)
@@ -40,7 +42,8 @@ def plan_revert(
     Inverse edits, in reverse order: insert -> delete; replace -> replace back; delete ->
     insert after the recorded anchor, or at the recorded position when the anchor is gone too.
     With ``force``: a cell that is gone is skipped, and a deleted cell whose id exists again
-    gets its old type and source back.
+    gets its old type and source back. An undone change, and a revert without edits, are refused
+    (:func:`.presence.check_revertable`): no revert ever records that it wrote nothing.
     """
     section = read_section(nb)
     change = find_change(section, change_id_or_prefix)
@@ -53,6 +56,7 @@ def plan_revert(
         )
     if change.status != "applied":
         raise ApplyError(f"Change {change.id} is {change.status}, not applied; nothing to revert.")
+    check_revertable(change, nb.get("cells", []))  # undone: nothing to revert, forced or not
     cells = {cell.get("id"): cell for cell in nb.get("cells", [])}
     conflicts = _conflicts(change, cells)
     if conflicts and not force:
@@ -72,8 +76,10 @@ def plan_revert(
     prompt = f"revert {change.id}"
     if change.prompt.strip():
         prompt += f": {change.prompt.strip().splitlines()[0]}"
+    edits = _inverse(change, order, state)
+    check_revertable(change, nb.get("cells", []), len(edits))
     return ChangeSet(
-        edits=_inverse(change, order, state),
+        edits=edits,
         role=role,
         command="revert",
         prompt=prompt,

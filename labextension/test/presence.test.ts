@@ -96,12 +96,16 @@ test('an undone change cannot be reverted, forced or not; nothing is written', (
     model.undo();
     const before = JSON.stringify(model.toJSON());
     const [change] = recorded(doc);
-    assert.throws(() => checkRevertable(change, doc.cells()), (error: unknown) => {
-      assert.ok(error instanceof ApplyError);
-      assert.match(error.message, /undone/);
-      assert.ok(error.message.split('\n').length <= 3, error.message);
-      return true;
-    });
+    for (const force of [false, true]) {
+      assert.throws(() => planRevert(doc.cells(), doc.section(), change.id, { force, role: 'human' }), (error: unknown) => {
+        assert.ok(error instanceof ApplyError, String(error));
+        assert.equal(error.name, 'ApplyError', 'not a conflict that "Revert anyway" could force');
+        assert.match(error.message, /nothing to revert/);
+        assert.ok(error.message.split('\n').length <= 3, error.message);
+        return true;
+      });
+      assert.throws(() => checkRevertable(change, doc.cells()), /already as before it/);
+    }
     assert.equal(JSON.stringify(model.toJSON()), before);
   } finally {
     model.dispose();
@@ -118,12 +122,16 @@ test('a forced revert that would write nothing is refused', () => {
     assert.equal(presenceOf(change, doc.cells()), 'edited');
     const inverse = planRevert(doc.cells(), doc.section(), change.id, { force: true, role: 'human' });
     assert.deepEqual(inverse.edits.map(edit => [edit.op, edit.cell_id]), [['delete', 'n1']]);
-    checkRevertable(change, doc.cells(), inverse);
-    // and with the inserted cell gone too, it would write nothing: refused
+    // and with the inserted cell gone too, it would write nothing: refused (it used to record a
+    // revert of 0 edits), although the change is not undone (its replaced cell is gone, not back)
     model.deleteCell(1);
-    const nothing = planRevert(doc.cells(), doc.section(), change.id, { force: true, role: 'human' });
-    assert.equal(nothing.edits.length, 0);
-    assert.throws(() => checkRevertable(change, doc.cells(), nothing), /would write nothing/);
+    assert.equal(presenceOf(change, doc.cells()), 'edited');
+    const before = JSON.stringify(model.toJSON());
+    assert.throws(
+      () => planRevert(doc.cells(), doc.section(), change.id, { force: true, role: 'human' }),
+      /would write nothing/
+    );
+    assert.equal(JSON.stringify(model.toJSON()), before);
   } finally {
     model.dispose();
   }

@@ -1,4 +1,7 @@
-/** Runs every tests/vectors/*.json case through the TypeScript applier, on JSON and on the shared model. */
+/**
+ * Runs every tests/vectors/*.json case through the TypeScript applier and presence rule, on JSON
+ * and on the shared model (tests/test_vectors.py runs the same cases through the Python twins).
+ */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +20,9 @@ import {
   SharedNotebookDoc,
   applyChangeSet,
   joined,
-  planRevert
+  planRevert,
+  presenceOf,
+  readSection
 } from '../src/applier/index.js';
 import { unknownKeywords } from '../src/applier/jsonschema.js';
 import { METADATA_SCHEMA } from '../src/applier/metadata-schema.js';
@@ -29,7 +34,7 @@ const IGNORED_CELL_METADATA = ['execution', 'trusted'];
 
 interface Vector {
   name: string;
-  kind: 'apply' | 'revert';
+  kind: 'apply' | 'revert' | 'presence';
   notebook: NotebookJSON;
   changeset?: ChangeSet;
   expected?: NotebookJSON;
@@ -37,6 +42,8 @@ interface Vector {
   hand_edits?: { op: string; cell_id: string; source?: string }[];
   revert?: { change: string; force: boolean; role: string; id: string; time: string };
   expected_after_revert?: NotebookJSON;
+  /** presence vectors: where each applied change stands in the notebook's cells */
+  expected_presence?: { [changeId: string]: string };
 }
 
 /** One way of holding a notebook: JSON, or JupyterLab's shared model. */
@@ -111,8 +118,25 @@ function expectError(holder: Holder, name: string, action: () => void): void {
   assert.deepEqual(comparable(holder.json()), untouched, 'a failed operation must change nothing');
 }
 
+/** Every applied change's presence in the cells on display, as the vector states it. */
+function checkPresence(doc: NotebookDoc, expected: { [changeId: string]: string }): void {
+  const applied = readSection(doc.section()).changes.filter(change => change.status === 'applied');
+  assert.deepEqual(
+    applied.map(change => change.id).sort(),
+    Object.keys(expected).sort(),
+    'a presence vector states every applied change'
+  );
+  const cells = doc.cells();
+  const found = Object.fromEntries(applied.map(change => [change.id, presenceOf(change, cells)]));
+  assert.deepEqual(found, expected);
+}
+
 function runVector(vector: Vector, holder: Holder): void {
   const { doc } = holder;
+  if (vector.kind === 'presence') {
+    checkPresence(doc, vector.expected_presence!);
+    return;
+  }
   const changeset = vector.changeset;
   if (vector.kind === 'apply' && vector.error !== undefined) {
     expectError(holder, vector.error, () => applyChangeSet(doc, changeset!));

@@ -1,5 +1,6 @@
 /**
- * Whether a recorded change is still in the notebook, worked out from the cells on display.
+ * Whether a recorded change is still in the notebook, worked out from the cells on display. The
+ * twin of notebook/presence.py: the shared vectors (tests/vectors, `kind: "presence"`) pin both.
  *
  * JupyterLab's undo (`z`) and redo (`Shift+Z`) cover the notebook's cell list (and what is inside
  * the cells), not the notebook metadata: undoing an Insert removes its cells but leaves the record
@@ -39,21 +40,23 @@ export function presenceOf(change: ChangeSet, cells: CellView[]): Presence {
 }
 
 /**
- * Refuse to revert a change that is not in the notebook: `undone` changes, and reverts that would
- * write nothing (recording one would claim an undo that never happened).
+ * Refuse to revert a change that is not in the notebook (as notebook/presence.py): an `undone`
+ * change has nothing to revert, forced or not; with `editCount` (the edits of the planned revert),
+ * 0 is refused too, since recording it would claim an undo that never happened. `planRevert`
+ * checks both, so no revert ever records that it wrote nothing.
  */
-export function checkRevertable(change: ChangeSet, cells: CellView[], inverse: ChangeSet | null = null): void {
+export function checkRevertable(change: ChangeSet, cells: CellView[], editCount: number | null = null): void {
   if (presenceOf(change, cells) === 'undone') {
     throw new ApplyError(
-      `Change ${change.id} is not in the notebook: it was undone (or its cells were removed), so ` +
-        'there is nothing to revert; nothing was written.',
+      `Change ${change.id} is not in the notebook: it was undone (or its cells were removed by hand), so ` +
+        'its cells are already as before it and there is nothing to revert. Nothing was written.',
       'Redo (Shift+Z in command mode) brings it back.'
     );
   }
-  if (inverse !== null && inverse.edits.length === 0) {
+  if (editCount === 0) {
     throw new ApplyError(
       `Reverting change ${change.id} would write nothing: none of its cells are in the notebook as ` +
-        'it left them. Nothing was written or recorded.'
+        'it left them (removed or edited by hand). Nothing was written or recorded.'
     );
   }
 }

@@ -3,6 +3,7 @@ import { applyChangeSet } from './apply.js';
 import { CellState, ChangeSet, Edit, newChangeId, nowTime } from './changeset.js';
 import { CellView, NotebookDoc } from './doc.js';
 import { ApplyError, ChangeNotFound, RevertConflict } from './errors.js';
+import { checkRevertable } from './presence.js';
 import { Section, readSection } from './section.js';
 
 const FORCE_HINT = 'Use --force to revert anyway (your edits to those cells will be lost).';
@@ -60,7 +61,9 @@ export function findChange(section: Section, idOrPrefix: string): ChangeSet {
  * The revert ChangeSet of a change, computed but not applied: inverse edits in reverse order
  * (insert -> delete; replace -> replace back; delete -> insert after the recorded anchor, or at
  * the recorded position when the anchor is gone). With `force`, a cell that is gone is skipped
- * and a deleted cell whose id exists again gets its old type and source back.
+ * and a deleted cell whose id exists again gets its old type and source back. An undone change
+ * (its cells as before it: undo) and a revert without edits are refused (`checkRevertable`),
+ * forced or not: no revert ever records that it wrote nothing.
  */
 export function planRevert(
   cells: CellView[],
@@ -81,6 +84,7 @@ export function planRevert(
   if (change.status !== 'applied') {
     throw new ApplyError(`Change ${change.id} is ${change.status}, not applied; nothing to revert.`);
   }
+  checkRevertable(change, cells); // undone: nothing to revert, and no conflict to force
   const byId = new Map(cells.map(cell => [cell.id, cell]));
   const found = conflicts(change, byId);
   if (found.length && !options.force) {
@@ -102,6 +106,8 @@ export function planRevert(
   if (change.prompt.trim()) {
     prompt += `: ${firstLine}`;
   }
+  const edits = inverse(change, order, state);
+  checkRevertable(change, cells, edits.length);
   return {
     id: options.id ?? newChangeId(),
     parent: head,
@@ -112,7 +118,7 @@ export function planRevert(
     command: 'revert',
     prompt,
     plan_id: change.plan_id,
-    edits: inverse(change, order, state),
+    edits,
     usage: {},
     status: 'applied',
     reverts: change.id

@@ -14,14 +14,13 @@ import {
   RevertConflict,
   SharedNotebookDoc,
   applyChangeSet,
-  checkRevertable,
-  findChange,
   planRevert,
   presenceOf,
   readSection
 } from '../applier/index.js';
 import { button } from './dom.js';
 import { renderPreview } from './diff.js';
+import { tokenCounts } from './tokens.js';
 
 /** Called when the user clicks "Revert" (or "Revert anyway") on a change: show what it writes. */
 export type RevertHandler = (change: ChangeSet, force: boolean) => void;
@@ -51,14 +50,9 @@ export class PendingRevert {
     this.close();
     let inverse: ChangeSet;
     try {
+      // refuses an undone change (not a conflict: no "Revert anyway") and a revert writing nothing
       const doc = new SharedNotebookDoc(notebook);
-      const cells = doc.cells();
-      const change = findChange(readSection(doc.section()), id);
-      if (change.status === 'applied') {
-        checkRevertable(change, cells); // undone: nothing to revert, and no "Revert anyway"
-      }
-      inverse = planRevert(cells, doc.section(), id, { force, role: 'human' });
-      checkRevertable(change, cells, inverse);
+      inverse = planRevert(doc.cells(), doc.section(), id, { force, role: 'human' });
     } catch (error) {
       this.host.fail(error, error instanceof RevertConflict ? () => this.show(notebook, id, true) : null);
       return false;
@@ -172,10 +166,8 @@ function entry(change: ChangeSet, presence: Presence | null, onRevert: RevertHan
   prompt.textContent = change.prompt.split('\n')[0] || `(${change.command})`;
   const facts = document.createElement('div');
   facts.className = 'jp-llmdev-change-facts';
-  const tokens =
-    change.usage.prompt_tokens !== undefined
-      ? `${change.usage.prompt_tokens} in / ${change.usage.completion_tokens ?? 0} out tokens`
-      : 'no token count';
+  // usage {} from a model: its server reported none (unknown, not zero); no model: a human's change
+  const tokens = tokenCounts(change.usage, Boolean(change.model)) ?? 'no model call';
   const state = presence ? PRESENCE_WORDS[presence] : change.status;
   facts.textContent = `${change.edits.length} edit${change.edits.length === 1 ? '' : 's'} · ${tokens} · ${state}`;
   item.append(head, prompt, facts);

@@ -13,19 +13,17 @@ import { ChatDone, PROTOCOL_VERSION, ServerMessage } from '../wire.js';
 import { ChatConnection } from './connection.js';
 import { build, button } from './dom.js';
 import { Exchange } from './exchange.js';
-import { PendingRevert, renderHistory } from './history.js';
+import { HistoryView } from './historyview.js';
 import { InfoResult, fetchInfo } from './info.js';
 import { ModelPicker, PanelSettings } from './models.js';
 import { NextStep, nextSteps } from './nextsteps.js';
 import { NotebookStates, notebookName } from './notebooks.js';
 import { Proposal, renderProposal } from './proposal.js';
+import { calledModel, tokenCounts } from './tokens.js';
 import { TrustNotice } from './trust.js';
 
 /** The panel's widget id (also the side bar tab's `data-id`). */
 export const PANEL_ID = 'jupyter-llmdev-panel';
-
-/** How long History waits after an edit before it checks the changes against the cells again. */
-const HISTORY_DELAY_MS = 100;
 
 /** The right side bar panel titled "LLM". */
 export class LLMPanel extends Widget {
@@ -37,22 +35,23 @@ export class LLMPanel extends Widget {
   private readonly _ui = build();
   private readonly _models: ModelPicker;
   private readonly _trust = new TrustNotice(() => void this.send('/trust'));
-  private _unbindHistory: (() => void) | null = null;
-  private _historyTimer: number | null = null;
-  private readonly _reverting = new PendingRevert({
-    anchor: this._ui.history,
-    note: text => this._note(text),
-    fail: (error, retry) => {
-      this._error(this._notebook, messageOf(error));
-      if (retry) {
-        const again = (): void => {
-          this._error(this._notebook, null);
-          retry();
-        };
-        this._ui.error.appendChild(button('Revert anyway', again));
+  private readonly _history = new HistoryView(
+    {
+      anchor: this._ui.history,
+      note: text => this._note(text),
+      fail: (error, retry) => {
+        this._error(this._notebook, messageOf(error));
+        if (retry) {
+          const again = (): void => {
+            this._error(this._notebook, null);
+            retry();
+          };
+          this._ui.error.appendChild(button('Revert anyway', again));
+        }
       }
-    }
-  });
+    },
+    (id, force) => this.revert(id, force)
+  );
 
   constructor(
     private readonly tracker: INotebookTracker,
@@ -193,10 +192,9 @@ export class LLMPanel extends Widget {
    * Cancel; only Revert writes it (exactly as shown) as a new recorded change.
    */
   revert(id: string, force: boolean): void {
-    const notebook = this._notebook;
-    if (notebook?.content.model) {
-      this._error(notebook, null);
-      this._reverting.show(notebook.content.model.sharedModel, id, force);
+    if (this._notebook?.content.model) {
+      this._error(this._notebook, null);
+      this._history.revert(id, force);
     }
   }
 
@@ -205,7 +203,7 @@ export class LLMPanel extends Widget {
       return;
     }
     this.tracker.currentChanged.disconnect(this._onCurrentChanged, this);
-    this._unbindHistory?.();
+    this._history.dispose();
     super.dispose();
   }
 
@@ -214,27 +212,15 @@ export class LLMPanel extends Widget {
   }
 
   private _bind(notebook: NotebookPanel | null): void {
-    this._reverting.close();
-    this._unbindHistory?.();
-    this._unbindHistory = null;
     this._notebook = notebook;
     this._ui.notebook.textContent = notebook ? notebookName(notebook) : 'No notebook is active.';
     void this.refreshInfo(); // the project (and its trust) may differ per notebook
     this._showState();
-    const model = notebook?.content.model;
-    if (model) {
-      // History checks each applied change against the cells: undo and redo change its status
-      const refresh = (): void => this._scheduleHistory();
-      model.sharedModel.metadataChanged.connect(refresh);
-      model.contentChanged.connect(refresh);
-      this._unbindHistory = () => {
-        model.sharedModel.metadataChanged.disconnect(refresh);
-        model.contentChanged.disconnect(refresh);
-      };
-    } else if (notebook) {
+    // History checks each applied change against the cells: undo and redo change its status
+    this._history.bind(notebook?.content.model ?? null);
+    if (notebook && !notebook.content.model) {
       void notebook.context.ready.then(() => this._notebook === notebook && this._bind(notebook));
     }
-    this._renderHistory();
   }
 
   /** Show the bound notebook's exchange, proposal and error (none: an empty panel). */
@@ -243,26 +229,6 @@ export class LLMPanel extends Widget {
     this._ui.transcript.replaceChildren(...(state?.exchange ? [state.exchange.node] : []));
     this._show(this._ui.error, state?.error ?? null);
     this._renderProposal();
-  }
-
-  private _scheduleHistory(): void {
-    if (this._historyTimer !== null) {
-      return;
-    }
-    this._historyTimer = window.setTimeout(() => {
-      this._historyTimer = null;
-      this._renderHistory();
-    }, HISTORY_DELAY_MS);
-  }
-
-  private _renderHistory(): void {
-    const shared = this._notebook?.content.model?.sharedModel;
-    if (!shared) {
-      this._ui.history.replaceChildren();
-      return;
-    }
-    const doc = new SharedNotebookDoc(shared);
-    renderHistory(this._ui.history, doc.section(), doc.cells(), (change, force) => this.revert(change.id, force));
   }
 
   private _local(notebook: NotebookPanel, command: string, rest: string): void {
@@ -276,7 +242,7 @@ export class LLMPanel extends Widget {
         this._error(notebook, 'Usage: /revert CHANGE [--force] (see History for the ids).');
         return;
       }
-      if (!this._reverting.show(notebook.content.model!.sharedModel, id, force)) {
+      if (!this._history.revert(id, force)) {
         return; // the error is shown; the typed line stays
       }
     }
@@ -292,11 +258,12 @@ export class LLMPanel extends Widget {
       exchange.append(message.text);
     } else if (message.type === 'done') {
       const typed = this._ui.message.value.trim();
-      if (typed && (typed === this._running?.line || typed === this._running?.answers)) {
+      const line = this._running?.line ?? '';
+      if (typed && (typed === line || typed === this._running?.answers)) {
         this._ui.message.value = '';
       }
       this._finish();
-      this._done(message, notebook, exchange);
+      this._done(message, notebook, exchange, line);
     } else if (message.type === 'error') {
       const asked = this._running?.answers ?? this._running?.line ?? null;
       this._finish();
@@ -311,11 +278,11 @@ export class LLMPanel extends Widget {
     }
   }
 
-  private _done(message: ChatDone, notebook: NotebookPanel, exchange: Exchange): void {
-    const usage = message.usage.prompt_tokens !== undefined
-      ? `${message.usage.prompt_tokens} in / ${message.usage.completion_tokens ?? 0} out tokens`
-      : '';
-    const facts = [message.model ?? '', message.context_summary, usage].filter(fact => fact);
+  /** The request sent as `line` is done: show its facts and reply, then its change or records. */
+  private _done(message: ChatDone, notebook: NotebookPanel, exchange: Exchange, line: string): void {
+    // usage {} from a model call: its server reported none ("tokens n/a", never 0)
+    const tokens = tokenCounts(message.usage, calledModel(message.command, message.model, line)) ?? '';
+    const facts = [message.model ?? '', message.context_summary, tokens].filter(fact => fact);
     exchange.status(facts.join(' · '));
     for (const prose of message.command === 'ask' ? [] : message.prose) {
       exchange.note(prose);
