@@ -35,9 +35,13 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register the magics, and in a kernel the comm target of the live channel."""
+    """Register the magics, the settings (``%config LLMDevConfig``), and in a kernel the comm
+    target of the live channel."""
+    from .config.configurable import register_in_shell
     from .kernel.comm import LiveChannel
     from .kernel.magics import LLMMagics
+
+    register_in_shell(ipython)
 
     channel = None
     if getattr(ipython, "kernel", None) is not None:
@@ -48,5 +52,8 @@ def load_ipython_extension(ipython: Any) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     """Remove the magics (the comm target goes with the kernel)."""
+    from .config.configurable import unregister_from_shell
+
+    unregister_from_shell(ipython)
     ipython.magics_manager.magics["line"].pop("llm", None)
     ipython.magics_manager.magics["cell"].pop("llm", None)

@@ -83,6 +83,33 @@ def test_the_kernel_reads_its_own_config_object(tmp_path: Path, monkeypatch: pyt
         InteractiveShell.clear_instance()
 
 
+def test_the_kernel_has_one_llmdev_configurable_whose_help_config_shows(tmp_path: Path, monkeypatch) -> None:
+    """``%config LLMDevConfig`` lists every setting with its help, like any IPython configurable."""
+    monkeypatch.chdir(tmp_path)
+    with shell_with_extension() as shell:
+        shell.run_line_magic("load_ext", "jupyter_llmdev")  # again: still one instance
+        result, captured = run_cell(shell, "%config LLMDevConfig")
+        assert result.success, captured.stdout
+        assert "LLMDevConfig.context_cells" in captured.stdout
+        assert sum(type(c).__name__ == "LLMDevConfig" for c in shell.configurables) == 1
+
+
+def test_a_bad_value_in_the_kernel_config_is_named_at_the_first_llm_not_at_load(tmp_path, monkeypatch) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    monkeypatch.chdir(tmp_path)
+    shell = InteractiveShell(config=Config({"LLMDevConfig": {"context_budget": "lots"}}))
+    try:
+        shell.run_line_magic("load_ext", "jupyter_llmdev")
+        result, captured = run_cell(shell, "%llm config")
+        assert not result.success or "context_budget" in captured.stdout + captured.stderr
+        assert "c.LLMDevConfig.context_budget" in captured.stdout + captured.stderr + str(result.error_in_exec)
+    finally:
+        shell.run_line_magic("unload_ext", "jupyter_llmdev")
+        InteractiveShell.clear_instance()
+
+
 @pytest.fixture
 def jp_server_config() -> Any:
     """The server's own config object, as its config files make it, with ``c.LLMDevConfig``."""
