@@ -208,7 +208,7 @@ def diff_changeset(
 _PRESENCE_WORDS: dict[Presence, str] = {
     "applied": "applied",
     "edited": "applied, edited since",
-    "undone": "undone: its cells are as before it (nothing to revert; redo in JupyterLab brings it back)",
+    "undone": "undone: its cells are as before it; nothing to revert, redo in JupyterLab brings it back",
 }
 
 
