@@ -53,7 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _log(args: argparse.Namespace) -> int:
     from ..notebook.history import log_lines
-    from ..notebook.io import read_notebook
+    from ..notebook.io import read_notebook_data as read_notebook  # no nbformat: fast start
 
     path = Path(args.notebook)
     nb = read_notebook(notebook_path(path))
@@ -73,7 +73,7 @@ def _log(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from ..notebook.history import show_change
-    from ..notebook.io import read_notebook
+    from ..notebook.io import read_notebook_data as read_notebook  # no nbformat: fast start
 
     show(show_change(read_notebook(notebook_path(Path(args.notebook))), args.change))
     return 0
@@ -81,7 +81,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from ..notebook.history import diff_change
-    from ..notebook.io import read_notebook
+    from ..notebook.io import read_notebook_data as read_notebook  # no nbformat: fast start
 
     color = use_color() if args.color == "auto" else args.color == "always"
     print(diff_change(read_notebook(notebook_path(Path(args.notebook))), args.change, color=color, display=True))

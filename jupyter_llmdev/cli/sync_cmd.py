@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..export.report import display_path, export_command
-
 __all__ = ["add_parser", "run"]
 
 
@@ -30,6 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Sync; returns 0 (failures raise LLMDevError subclasses)."""
+    from ..export.report import display_path, export_command  # imported here: fast `--help`, fast start
     from ..export.sync import sync_modules
 
     result = sync_modules(args.modules)

@@ -25,7 +25,7 @@ from typing import Any, Union
 from ..errors import ExportError, LLMDevError
 from ..notebook.apply import apply_changeset
 from ..notebook.changeset import CellState, ChangeSet, Edit
-from ..notebook.io import read_notebook, write_notebook
+from ..notebook.io import read_notebook_data, write_notebook
 from .confine import Scope, confine_named
 from .exporter import module_name_for
 from .markers import Section, code_hash
@@ -245,11 +245,11 @@ def _notebook(
                 f"{one_line(section.notebook)}, which does not exist. Nothing was synced.",
                 hint="Restore or move the notebook back, or export again from where it is now.",
             )
-        data = read_notebook(notebook)
+        data = read_notebook_data(notebook, strict=True)  # plain JSON, no nbformat import
         exports = select_exports(data, notebook)
         counts: Counter[str] = Counter()
         sources: dict[str, str] = {}
-        for cell in data.cells:
+        for cell in data["cells"]:
             cell_id = cell.get("id")
             if isinstance(cell_id, str):
                 counts[cell_id] += 1

@@ -12,7 +12,7 @@ from ..atomicfile import write_atomic
 from ..errors import NotebookError, NotebookReadError
 from ..safety.nesting import MAX_DEPTH, json_text_too_deep
 
-__all__ = ["notebook_text", "read_notebook", "write_notebook"]
+__all__ = ["notebook_text", "read_notebook", "read_notebook_data", "write_notebook"]
 
 
 def read_notebook(path: str | os.PathLike[str]) -> Any:
@@ -26,6 +26,35 @@ def read_notebook(path: str | os.PathLike[str]) -> Any:
     per level; such a file is an attack or an accident, never a real notebook).
     """
     path = Path(path)
+    text, _ = _load(path)
+    return _to_v45(text, path)
+
+
+def read_notebook_data(path: str | os.PathLike[str], *, strict: bool = False) -> Any:
+    """The notebook at ``path`` as plain JSON data (dicts, lists) in nbformat 4.5 form, fast.
+
+    What :func:`read_notebook` gives, without importing nbformat (1-5 s of start-up) in the usual
+    case: the file is parsed with ``json`` and put in 4.5 form by :func:`.jsonform.as_v45`. With
+    ``strict`` it is also checked against nbformat's own schema (:func:`.jsonform.nbformat_problem`):
+    for commands that write the notebook back. Without it only what reading a history needs is
+    checked (the cells' shape and ids; the ``jupyter_llmdev`` section is checked by
+    :func:`.metadata.read_section`): for ``log``, ``show`` and ``diff``, which write nothing.
+    Anything unusual (another version, odd cells, repeated ids, a schema problem) goes through
+    :func:`read_notebook`, so its errors and repairs are the same; the result is then an
+    nbformat ``NotebookNode`` (a dict too).
+    """
+    from .jsonform import as_v45, nbformat_problem
+
+    path = Path(path)
+    text, data = _load(path)
+    nb = as_v45(data)
+    if nb is not None and (not strict or nbformat_problem(nb) is None):
+        return nb
+    return _to_v45(text, path)
+
+
+def _load(path: Path) -> tuple[str, Any]:
+    """The text of the file at ``path`` and its JSON, checked to be a v4-or-older notebook."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -58,7 +87,7 @@ def read_notebook(path: str | os.PathLike[str]) -> Any:
             f"{path} uses nbformat {data['nbformat']}, newer than this nbformat reads.",
             hint="Upgrade nbformat (pip install -U nbformat).",
         )
-    return _to_v45(text, path)
+    return text, data
 
 
 def write_notebook(path: str | os.PathLike[str], nb: Any) -> None:
@@ -68,10 +97,21 @@ def write_notebook(path: str | os.PathLike[str], nb: Any) -> None:
     is not touched. The text goes to a temporary file in the same folder, which then replaces
     the original in one step (``os.replace``), so a crash never leaves a half-written notebook.
     The original file's permission bits are kept; a symlink is followed and its target written.
+    A plain-dict notebook (from :func:`read_notebook_data`) that nbformat's schema accepts is
+    written without importing nbformat (:mod:`.jsonform`: same checks, same text); anything else
+    goes through nbformat itself.
     """
+    path = Path(path)
+    if type(nb) is dict:
+        from .jsonform import dumps, nbformat_problem
+
+        if nbformat_problem(nb) is None:
+            write_atomic(path, dumps(nb))
+            return
     import nbformat
 
-    path = Path(path)
+    if type(nb) is dict:
+        nb = nbformat.from_dict(nb)
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as error:

@@ -259,10 +259,26 @@ def _schema() -> dict[str, Any]:
 
 @cache
 def _validator(definition: str | None) -> Callable[[Any], str | None]:
-    """A compiled check of the schema root (``None``) or one of its definitions.
+    """A check of the schema root (``None``) or one of its definitions.
 
     Returns a function giving the first problem as text, or ``None`` when the data is valid.
+    The verdict comes from :mod:`.section_check` (no imports, nothing to compile, so reading a
+    history costs no start-up); only data it refuses is given to the full validator, for the
+    message.
     """
+    from .section_check import compile_check
+
+    fast = compile_check(_schema(), definition)
+
+    def check(data: Any) -> str | None:
+        return None if fast(data) else _full_validator(definition)(data)
+
+    return check
+
+
+@cache
+def _full_validator(definition: str | None) -> Callable[[Any], str | None]:
+    """The schema compiled by fastjsonschema (or jsonschema): slower to load, precise messages."""
     schema = _schema()
     label = f"metadata.{NAMESPACE}"
     if definition is not None:
