@@ -10,9 +10,11 @@ import pytest
 
 from jupyter_llmdev import PROTOCOL_VERSION
 from jupyter_llmdev.server.wire import (
+    COMM_MESSAGES,
     MAX_CELLS,
     MAX_LINE,
     MESSAGES,
+    STRUCTS,
     WireError,
     parse_client_message,
     render_typescript,
@@ -31,10 +33,12 @@ def test_the_typescript_mirror_is_generated_from_the_python_declarations() -> No
 
 def test_every_message_and_field_appears_in_the_typescript_mirror() -> None:
     text = render_typescript()
-    for message in MESSAGES.values():
-        assert f"export interface {message.name} {{\n  type: '{message.type}';" in text
+    for message in [*MESSAGES.values(), *COMM_MESSAGES.values()]:
+        assert f"export interface {message.name} {{\n  {message.key}: '{message.type}';" in text
         for field in message.fields:
             assert f"  {field.name}: " in text
+    for name in STRUCTS:
+        assert f"export interface {name} {{" in text
 
 
 def _request(**changes: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from .._version import PROTOCOL_VERSION
 from ..notebook.snapshot import NotebookSnapshot
-from ..safety.nesting import MAX_DEPTH, too_deep
+from ..server.wire import comm_message, comm_problem
 
 __all__ = [
     "FRONT_TARGET", "KERNEL_TARGET", "LiveChannel", "compatible", "executing_client", "snapshot_problem",
@@ -120,8 +120,8 @@ class LiveChannel:
         """
         if not self.connected:
             return False
-        header = {"method": method, "protocol_version": PROTOCOL_VERSION, "client": executing_client()}
-        self._front_comm().send({**header, **fields})
+        message = comm_message(method, protocol_version=PROTOCOL_VERSION, client=executing_client(), **fields)
+        self._front_comm().send(message)
         return True
 
     def send_apply(self, changeset: dict[str, Any], *, notebook_path: str | None) -> bool:
@@ -162,56 +162,8 @@ def executing_client() -> str | None:
 def snapshot_problem(data: dict[str, Any]) -> str | None:
     """What is wrong with a ``snapshot`` message, or ``None``; checked before anything reads it.
 
-    The cells come from the notebook (untrusted): every field must have the type the frontend
-    sends, and nothing may nest deeper than :data:`~jupyter_llmdev.safety.nesting.MAX_DEPTH`.
+    The cells come from the notebook (untrusted): the message must follow its declaration in
+    ``server/wire.py`` (``CommSnapshot``: the same ``WireSnapshot`` the panel sends the server),
+    and nothing may nest deeper than :data:`~jupyter_llmdev.safety.nesting.MAX_DEPTH`.
     """
-    if too_deep(data, MAX_DEPTH):
-        return f"it is nested deeper than {MAX_DEPTH} levels"
-    snapshot = data.get("snapshot")
-    if not isinstance(snapshot, dict):
-        return "it holds no snapshot object"
-    for key in ("path", "active_cell_id"):
-        if snapshot.get(key) is not None and not isinstance(snapshot[key], str):
-            return f"{key} is not a string"
-    if data.get("executing_cell_id") is not None and not isinstance(data["executing_cell_id"], str):
-        return "executing_cell_id is not a string"
-    cells = snapshot.get("cells")
-    if not isinstance(cells, list):
-        return "its cells are not a list"
-    for number, cell in enumerate(cells):
-        problem = _cell_problem(cell)
-        if problem:
-            return f"cell {number} {problem}"
-    return None
-
-
-def _cell_problem(cell: Any) -> str | None:
-    if not isinstance(cell, dict):
-        return "is not an object"
-    if not isinstance(cell.get("id"), str):
-        return "has no string id"
-    if not isinstance(cell.get("cell_type", "code"), str):
-        return "has a cell_type that is not a string"
-    if not _text(cell.get("source", "")):
-        return "has a source that is not text"
-    outputs = cell.get("outputs")
-    if outputs is None or isinstance(outputs, str):
-        return None
-    if not isinstance(outputs, list) or not all(_output_ok(output) for output in outputs):
-        return "has outputs that are neither text nor a list of nbformat outputs"
-    return None
-
-
-def _output_ok(output: Any) -> bool:
-    """An nbformat output whose parts :func:`~jupyter_llmdev.notebook.snapshot.outputs_text` reads."""
-    if not isinstance(output, dict) or not _text(output.get("text", "")):
-        return False
-    data = output.get("data")
-    if data is None:
-        return True
-    return isinstance(data, dict) and _text(data.get("text/plain", ""))
-
-
-def _text(value: Any) -> bool:
-    """A string, or a list of strings (nbformat's multiline form)."""
-    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(part, str) for part in value))
+    return comm_problem(data)

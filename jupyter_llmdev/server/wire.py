@@ -1,7 +1,14 @@
-"""The side panel's websocket messages, declared once here; ``labextension/src/wire.ts`` is generated.
+"""Everything the browser and Python exchange, declared once here; ``labextension/src/wire.ts`` is generated.
+
+Declared: the side panel's websocket messages, the ``GET /jupyter-llmdev/info`` answer
+(``ServerInfo``), the kernel comm messages (``snapshot`` frontend -> kernel; ``apply`` and
+``record`` kernel -> frontend) and every error code an ``error`` message may carry. The server
+checks the frames it receives (:func:`parse_client_message`) and the kernel the snapshots
+(:func:`comm_problem`) against these declarations; what they send is built with
+:func:`server_message` / :func:`comm_message`, which refuse an undeclared shape.
 
 Run ``python -m jupyter_llmdev.server.wire > labextension/src/wire.ts`` after changing a
-declaration; ``tests/test_wire_protocol.py`` fails while the two differ.
+declaration (``wire_ts.py`` renders it); ``tests/test_wire_protocol.py`` fails while the two differ.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from ..safety.nesting import MAX_DEPTH, too_deep
 
 __all__ = [
     "CLIENT_MESSAGES",
+    "COMM_MESSAGES",
+    "ERROR_CODES",
     "MAX_FRAME",
     "MESSAGES",
     "SERVER_MESSAGES",
@@ -23,9 +32,12 @@ __all__ = [
     "Field",
     "Message",
     "WireError",
+    "comm_message",
+    "comm_problem",
     "parse_client_message",
     "render_typescript",
     "server_message",
+    "ts_type",
 ]
 
 #: longest request id, cell id and model name accepted
@@ -60,13 +72,18 @@ class Field:
 
 @dataclass(frozen=True)
 class Message:
-    """One message type: ``type`` is its discriminator, ``name`` its TypeScript interface."""
+    """One message type: ``type`` is the value of its discriminator ``key``, ``name`` its TypeScript interface.
+
+    Websocket messages (``client``/``server``) are told apart by ``type``, comm messages
+    (``frontend`` -> kernel, ``kernel`` -> frontend) by ``method``.
+    """
 
     type: str
-    direction: Literal["client", "server"]
+    direction: Literal["client", "server", "frontend", "kernel"]
     name: str
     doc: str
     fields: tuple[Field, ...]
+    key: str = "type"
 
 
 def _f(name: str, kind: str, doc: str) -> Field:
@@ -97,9 +114,41 @@ STRUCTS: dict[str, tuple[str, tuple[Field, ...]]] = {
     "WireRecord": (
         "A workflow record for the panel to store in metadata.jupyter_llmdev[kind] (same id: replaced).",
         (
-            _f("kind", "string", "plans, reviews or docs"),
+            _f("kind", "record_kind", "the section list the record goes to"),
             _f("record", "object", "the record, valid against the metadata schema"),
         ),
+    ),
+    "RoleInfo": (
+        "The model that answers one role.",
+        (
+            _f("model", "string", "`provider:model`"),
+            _f("key_set", "boolean", "an API key is configured for it (the key itself is never sent)"),
+        ),
+    ),
+    "Untrusted": (
+        "Project settings ignored until the user trusts the notebook's project.",
+        (
+            _f("settings_file", "string", "the pyproject.toml, relative to the server root when inside it"),
+            _f("ignored", "string[]", "the settings that are ignored"),
+            _f("message", "string", "what is ignored and how to trust the project, for the panel"),
+        ),
+    ),
+    "ServerInfo": (
+        "`GET /jupyter-llmdev/info[?path=NOTEBOOK]`: versions and models (never keys or URLs).",
+        (
+            _f("name", "string", "always jupyter-llmdev"),
+            _f("version", "string", "the server's jupyter-llmdev version"),
+            _f("protocol_version", "string", "the server's PROTOCOL_VERSION"),
+            _f("roles", "roles", "ask, architect and developer -> the model that answers"),
+            _f("reviewers", "string[]", "`provider:model` of each configured reviewer"),
+            _f("models", "string[]", "every model above, sorted, once each"),
+            _f("config_error", "string?", "why the configuration could not be read (null: it could)"),
+            _f("untrusted", "Untrusted?", "project settings ignored until the user trusts the project"),
+        ),
+    ),
+    "CommOpen": (
+        "The data the frontend opens the `jupyter_llmdev` comm with (and the kernel `jupyter_llmdev_front`).",
+        (_f("protocol_version", "string", "the opener's PROTOCOL_VERSION (another major: closed)"),),
     ),
 }
 
@@ -140,12 +189,69 @@ SERVER_MESSAGES: tuple[Message, ...] = (
     )),
     Message("error", "server", "ChatError", "The request failed (or a message was not understood).", (
         _f("id", "string?", "the request (null when the message could not be read)"),
-        _f("code", "string", "machine-readable: cancelled, bad_message, llm, config, ..."),
+        _f("code", "error_code", "machine-readable: one of ERROR_CODES"),
         _f("message", "string", "1-3 lines: what happened and what to do"),
     )),
 )
 
 MESSAGES: dict[str, Message] = {m.type: m for m in CLIENT_MESSAGES + SERVER_MESSAGES}
+
+#: the kernel comm messages (ARCHITECTURE.md, "Kernel <-> frontend protocol"), by ``method``
+COMM_MESSAGES: dict[str, Message] = {m.type: m for m in (
+    Message("snapshot", "frontend", "CommSnapshot",
+            "Frontend -> kernel on `jupyter_llmdev`, before a cell using `%llm` executes.", (
+                _f("protocol_version", "string?", "the frontend's PROTOCOL_VERSION (the open message "
+                   "already carried it)"),
+                _f("executing_cell_id", "id?", "the cell about to run (null: the snapshot's active cell)"),
+                _f("snapshot", "WireSnapshot", "the live notebook, unsaved edits included"),
+            ), key="method"),
+    Message("apply", "kernel", "CommApply",
+            "Kernel -> frontend on `jupyter_llmdev_front`: a ChangeSet to insert into the live notebook.", (
+                _f("protocol_version", "string", "the kernel's PROTOCOL_VERSION"),
+                _f("client", "string?", "kernel clientId of the page that ran the cell; only it "
+                   "applies the change (null: any page)"),
+                _f("notebook_path", "string?", "the notebook the cell ran in (null: unknown)"),
+                _f("changeset", "changeset", "the change to apply"),
+            ), key="method"),
+    Message("record", "kernel", "CommRecord",
+            "Kernel -> frontend on `jupyter_llmdev_front`: a workflow record to store (same id: replaced).", (
+                _f("protocol_version", "string", "the kernel's PROTOCOL_VERSION"),
+                _f("client", "string?", "kernel clientId of the page that ran the cell; only it "
+                   "stores the record (null: any page)"),
+                _f("notebook_path", "string?", "the notebook the cell ran in (null: unknown)"),
+                _f("kind", "record_kind", "the section list the record goes to"),
+                _f("record", "object", "the record, valid against the metadata schema"),
+            ), key="method"),
+)}
+
+#: codes of the wire itself, beside every ``LLMDevError.code`` (``errors.py``); ``disconnected`` is
+#: the panel's own (``connection.ts``), declared so its union type holds every code it handles
+_WIRE_ERRORS = {
+    "bad_message": "A frame was not a declared message; nothing was run.",
+    "busy": "Too many requests run at once on this connection; nothing was run.",
+    "cancelled": "The user stopped the request; nothing was applied.",
+    "internal": "A bug in jupyter-llmdev; the server log has the details.",
+    "disconnected": "The panel lost its websocket; it ends each running request with this (the server never sends it).",
+}
+
+
+def _error_codes() -> dict[str, str]:
+    """code -> what it means: the ``LLMDevError`` tree of ``errors.py`` in declaration order, then the wire's own."""
+    from .. import errors
+
+    codes: dict[str, str] = {}
+    for value in vars(errors).values():
+        if isinstance(value, type) and issubclass(value, errors.LLMDevError) and value.__module__ == errors.__name__:
+            first = " ".join((value.__doc__ or "").strip().split("\n\n")[0].split())
+            sentence = first.split("; ")[0].split(": ")[0].rstrip(".").replace("``", "`")
+            codes.setdefault(value.code, f"{value.__name__}: {sentence}.")
+    for code, doc in _WIRE_ERRORS.items():
+        codes.setdefault(code, doc)
+    return codes
+
+
+#: every code an ``error`` message (and an ``LLMDevError``) may carry -> what it means
+ERROR_CODES: dict[str, str] = _error_codes()
 
 # kind -> (TypeScript type, Python check returning a problem or None)
 _Check = Callable[[Any], "str | None"]
@@ -216,18 +322,28 @@ _KINDS: dict[str, tuple[str, _Check]] = {
     "boolean": ("boolean", _never),
     "usage": ("{ [key: string]: number }", _never),
     "changeset?": ("ChangeSet | null", _never),
+    "changeset": ("ChangeSet", _never),
+    "error_code": ("ErrorCode", _never),
+    "record_kind": ("'plans' | 'reviews' | 'docs'", _never),
+    "roles": ("{ [role: string]: RoleInfo }", _never),
+    "Untrusted?": ("Untrusted | null", _never),
 }
+
+
+def ts_type(kind: str) -> str:
+    """The TypeScript type of a field kind (for ``wire_ts.py``)."""
+    return _KINDS[kind][0]
 
 
 def _struct_problem(name: str, value: Any) -> str | None:
     return _fields_problem(STRUCTS[name][1], value, f"a {name}")
 
 
-def _fields_problem(fields: tuple[Field, ...], value: Any, what: str) -> str | None:
+def _fields_problem(fields: tuple[Field, ...], value: Any, what: str, key: str = "type") -> str | None:
     if not isinstance(value, dict):
         return f"must be {what} object"
     names = {field.name for field in fields}
-    unknown = sorted(set(value) - names - {"type"})
+    unknown = sorted(set(value) - names - {key})
     if unknown:
         return f"has unknown field {unknown[0][:40]!r}"
     for field in fields:
@@ -301,37 +417,43 @@ def server_message(type_: str, **fields: Any) -> dict[str, Any]:
     declared = [field.name for field in message.fields]
     if message.direction != "server" or sorted(fields) != sorted(declared):
         raise ValueError(f"{type_} takes the fields {declared}, got {sorted(fields)}")
+    if type_ == "error" and fields["code"] not in ERROR_CODES:
+        raise ValueError(f"error code {fields['code']!r} is not declared in wire.ERROR_CODES")
     return {"type": type_, **fields}
+
+
+def comm_message(method: str, **fields: Any) -> dict[str, Any]:
+    """A kernel -> frontend comm message with exactly its declared fields (a mismatch is a bug: ValueError)."""
+    message = COMM_MESSAGES[method]
+    declared = [field.name for field in message.fields]
+    if message.direction != "kernel" or sorted(fields) != sorted(declared):
+        raise ValueError(f"{method} takes the fields {declared}, got {sorted(fields)}")
+    return {"method": method, **fields}
+
+
+def comm_problem(data: Any) -> str | None:
+    """What is wrong with a frontend -> kernel comm message, or ``None`` (checked against its declaration).
+
+    Checks the nesting first (without recursion), so nothing a message holds can raise.
+    """
+    if too_deep(data, MAX_DEPTH):
+        return f"it is nested deeper than {MAX_DEPTH} levels"
+    if not isinstance(data, dict):
+        return "it is not an object"
+    method = data.get("method")
+    message = COMM_MESSAGES.get(method) if isinstance(method, str) else None
+    if message is None or message.direction != "frontend":
+        shown = repr(method[:40]) if isinstance(method, str) else f"of JSON type {_json_type(method)}"
+        return f"its method {shown} is not one the kernel accepts"
+    problem = _fields_problem(message.fields, data, f"a {message.type}", key="method")
+    return f"it {problem}" if problem else None
 
 
 def render_typescript() -> str:
     """The text of ``labextension/src/wire.ts``, generated from the declarations above."""
-    lines = [
-        "// Generated by `python -m jupyter_llmdev.server.wire > labextension/src/wire.ts` from",
-        "// jupyter_llmdev/server/wire.py. Do not edit: tests/test_wire_protocol.py fails on drift.",
-        "import type { ChangeSet } from './applier/index.js';",
-        "",
-        "/** The protocol version the panel speaks (same major as the server: compatible). */",
-        f"export const PROTOCOL_VERSION = '{PROTOCOL_VERSION}';",
-    ]
-    for name, (doc, fields) in STRUCTS.items():
-        lines += ["", *_interface(name, doc, fields, None)]
-    for message in CLIENT_MESSAGES + SERVER_MESSAGES:
-        lines += ["", *_interface(message.name, message.doc, message.fields, message.type)]
-    for alias, messages in (("ClientMessage", CLIENT_MESSAGES), ("ServerMessage", SERVER_MESSAGES)):
-        lines += ["", f"export type {alias} = {' | '.join(m.name for m in messages)};"]
-    return "\n".join(lines) + "\n"
+    from .wire_ts import render
 
-
-def _interface(name: str, doc: str, fields: tuple[Field, ...], type_: str | None) -> list[str]:
-    lines = [f"/** {doc} */", f"export interface {name} {{"]
-    if type_ is not None:
-        lines.append(f"  type: '{type_}';")
-    for field in fields:
-        lines.append(f"  /** {field.doc} */")
-        lines.append(f"  {field.name}: {_KINDS[field.kind][0]};")
-    lines.append("}")
-    return lines
+    return render()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,107 @@ import type { ChangeSet } from './applier/index.js';
 /** The protocol version the panel speaks (same major as the server: compatible). */
 export const PROTOCOL_VERSION = '1.0';
 
+// Error codes.
+
+/** Every code an `error` message carries: each LLMDevError.code (errors.py) and the wire's own. */
+export type ErrorCode =
+  | 'error'
+  | 'config'
+  | 'command'
+  | 'export'
+  | 'outside_root'
+  | 'untrusted_project'
+  | 'llm'
+  | 'auth'
+  | 'model_not_found'
+  | 'context_too_long'
+  | 'bad_request'
+  | 'rate_limited'
+  | 'server_error'
+  | 'unreachable'
+  | 'timeout'
+  | 'incomplete'
+  | 'cut'
+  | 'no_cells'
+  | 'cancelled'
+  | 'notebook'
+  | 'notebook_read'
+  | 'metadata'
+  | 'metadata_version'
+  | 'change_not_found'
+  | 'apply'
+  | 'revert_conflict'
+  | 'bad_message'
+  | 'busy'
+  | 'internal'
+  | 'disconnected';
+
+/** The codes as constants, to compare `ChatError.code` with (`ERROR_CODES.cut`). */
+export const ERROR_CODES: { readonly [Code in ErrorCode]: Code } = {
+  /** LLMDevError: Base of every jupyter-llmdev error. */
+  error: 'error',
+  /** ConfigError: Raised when configuration is missing, malformed or contradictory. */
+  config: 'config',
+  /** CommandError: Raised when a magic, slash command or CLI line does not parse. */
+  command: 'command',
+  /** ExportError: Raised when notebooks cannot be exported to modules, or module edits synced back. */
+  export: 'export',
+  /** PathOutsideRoot: Raised when a path taken from a notebook, project file, module or reply resolves outside the project root (CLI, kernel) or the server's root_dir. */
+  outside_root: 'outside_root',
+  /** UntrustedProject: Raised when a command needs a project setting that is ignored until the user trusts the project (`llmdev trust`, `%llm trust`, the panel's Trust button). */
+  untrusted_project: 'untrusted_project',
+  /** LLMError: Raised when a request to the model fails. */
+  llm: 'llm',
+  /** AuthenticationFailed: Raised on 401/403. */
+  auth: 'auth',
+  /** ModelNotFound: Raised on 404. */
+  model_not_found: 'model_not_found',
+  /** ContextTooLong: Raised when the server rejects the prompt as longer than the model's context. */
+  context_too_long: 'context_too_long',
+  /** BadRequest: Raised on any other 4xx answer. */
+  bad_request: 'bad_request',
+  /** RateLimited: Raised on 429 once every retry has been used. */
+  rate_limited: 'rate_limited',
+  /** ServerError: Raised on 5xx once every retry has been used. */
+  server_error: 'server_error',
+  /** ServerUnreachable: Raised when no connection to the endpoint can be made. */
+  unreachable: 'unreachable',
+  /** LLMTimeout: Raised when the first token or the whole reply does not arrive in time. */
+  timeout: 'timeout',
+  /** IncompleteReply: Raised when a stream is cut, malformed or ends with no content. */
+  incomplete: 'incomplete',
+  /** ReplyCut: Raised when the output limit cut the reply. */
+  cut: 'cut',
+  /** NoCells: Raised when a reply that had to hold cells (`build`, `fix`, `ask` on a file, a `--replace`) holds none, or none of the replaced cell's type. */
+  no_cells: 'no_cells',
+  /** Cancelled: Raised when the user stops a request. */
+  cancelled: 'cancelled',
+  /** NotebookError: Base of errors about a notebook file or its recorded history. */
+  notebook: 'notebook',
+  /** NotebookReadError: Raised when a notebook file is missing, not JSON or not a valid notebook. */
+  notebook_read: 'notebook_read',
+  /** MetadataError: Raised when `metadata["jupyter_llmdev"]` is corrupt. */
+  metadata: 'metadata',
+  /** MetadataVersionError: Raised when the metadata was written by a newer schema than this version reads. */
+  metadata_version: 'metadata_version',
+  /** ChangeNotFound: Raised when no recorded change matches the given id or prefix. */
+  change_not_found: 'change_not_found',
+  /** ApplyError: Raised when a ChangeSet refers to cells the notebook does not have. */
+  apply: 'apply',
+  /** RevertConflict: Raised when a cell was edited since the change being reverted (use --force). */
+  revert_conflict: 'revert_conflict',
+  /** A frame was not a declared message; nothing was run. */
+  bad_message: 'bad_message',
+  /** Too many requests run at once on this connection; nothing was run. */
+  busy: 'busy',
+  /** A bug in jupyter-llmdev; the server log has the details. */
+  internal: 'internal',
+  /** The panel lost its websocket; it ends each running request with this (the server never sends it). */
+  disconnected: 'disconnected'
+};
+
+// Shared structures, and the answer of GET /jupyter-llmdev/info.
+
 /** One cell of the notebook, as the panel sends it. */
 export interface WireCell {
   /** the cell's nbformat id */
@@ -31,11 +132,57 @@ export interface WireSnapshot {
 
 /** A workflow record for the panel to store in metadata.jupyter_llmdev[kind] (same id: replaced). */
 export interface WireRecord {
-  /** plans, reviews or docs */
-  kind: string;
+  /** the section list the record goes to */
+  kind: 'plans' | 'reviews' | 'docs';
   /** the record, valid against the metadata schema */
   record: { [key: string]: unknown };
 }
+
+/** The model that answers one role. */
+export interface RoleInfo {
+  /** `provider:model` */
+  model: string;
+  /** an API key is configured for it (the key itself is never sent) */
+  key_set: boolean;
+}
+
+/** Project settings ignored until the user trusts the notebook's project. */
+export interface Untrusted {
+  /** the pyproject.toml, relative to the server root when inside it */
+  settings_file: string;
+  /** the settings that are ignored */
+  ignored: string[];
+  /** what is ignored and how to trust the project, for the panel */
+  message: string;
+}
+
+/** `GET /jupyter-llmdev/info[?path=NOTEBOOK]`: versions and models (never keys or URLs). */
+export interface ServerInfo {
+  /** always jupyter-llmdev */
+  name: string;
+  /** the server's jupyter-llmdev version */
+  version: string;
+  /** the server's PROTOCOL_VERSION */
+  protocol_version: string;
+  /** ask, architect and developer -> the model that answers */
+  roles: { [role: string]: RoleInfo };
+  /** `provider:model` of each configured reviewer */
+  reviewers: string[];
+  /** every model above, sorted, once each */
+  models: string[];
+  /** why the configuration could not be read (null: it could) */
+  config_error: string | null;
+  /** project settings ignored until the user trusts the project */
+  untrusted: Untrusted | null;
+}
+
+/** The data the frontend opens the `jupyter_llmdev` comm with (and the kernel `jupyter_llmdev_front`). */
+export interface CommOpen {
+  /** the opener's PROTOCOL_VERSION (another major: closed) */
+  protocol_version: string;
+}
+
+// The websocket /jupyter-llmdev/chat.
 
 /** Run one typed message: a slash command or a prompt. */
 export interface ChatRequest {
@@ -109,8 +256,8 @@ export interface ChatError {
   type: 'error';
   /** the request (null when the message could not be read) */
   id: string | null;
-  /** machine-readable: cancelled, bad_message, llm, config, ... */
-  code: string;
+  /** machine-readable: one of ERROR_CODES */
+  code: ErrorCode;
   /** 1-3 lines: what happened and what to do */
   message: string;
 }
@@ -118,3 +265,48 @@ export interface ChatError {
 export type ClientMessage = ChatRequest | ChatCancel;
 
 export type ServerMessage = ChatStatus | ChatDelta | ChatDone | ChatError;
+
+// The kernel comms: jupyter_llmdev (frontend -> kernel), jupyter_llmdev_front (kernel -> frontend).
+
+/** Frontend -> kernel on `jupyter_llmdev`, before a cell using `%llm` executes. */
+export interface CommSnapshot {
+  method: 'snapshot';
+  /** the frontend's PROTOCOL_VERSION (the open message already carried it) */
+  protocol_version: string | null;
+  /** the cell about to run (null: the snapshot's active cell) */
+  executing_cell_id: string | null;
+  /** the live notebook, unsaved edits included */
+  snapshot: WireSnapshot;
+}
+
+/** Kernel -> frontend on `jupyter_llmdev_front`: a ChangeSet to insert into the live notebook. */
+export interface CommApply {
+  method: 'apply';
+  /** the kernel's PROTOCOL_VERSION */
+  protocol_version: string;
+  /** kernel clientId of the page that ran the cell; only it applies the change (null: any page) */
+  client: string | null;
+  /** the notebook the cell ran in (null: unknown) */
+  notebook_path: string | null;
+  /** the change to apply */
+  changeset: ChangeSet;
+}
+
+/** Kernel -> frontend on `jupyter_llmdev_front`: a workflow record to store (same id: replaced). */
+export interface CommRecord {
+  method: 'record';
+  /** the kernel's PROTOCOL_VERSION */
+  protocol_version: string;
+  /** kernel clientId of the page that ran the cell; only it stores the record (null: any page) */
+  client: string | null;
+  /** the notebook the cell ran in (null: unknown) */
+  notebook_path: string | null;
+  /** the section list the record goes to */
+  kind: 'plans' | 'reviews' | 'docs';
+  /** the record, valid against the metadata schema */
+  record: { [key: string]: unknown };
+}
+
+export type FrontendCommMessage = CommSnapshot;
+
+export type KernelCommMessage = CommApply | CommRecord;

@@ -1,52 +1,27 @@
 /** The ChangeSet in its dict (wire and storage) form, as jupyter_llmdev/notebook/changeset.py writes it. */
 
+import type * as Stored from './metadata-types.js';
+
 /** A JSON object. */
 export type JSONObject = { [key: string]: unknown };
 
-/** A cell's content at one side of an edit. */
-export interface CellState {
-  cell_type: string;
-  source: string;
-  /** user metadata (tags, ...) without the jupyter_llmdev stamp; deleted cells only */
-  metadata?: JSONObject;
-}
+/**
+ * The ChangeSet types are generated from jupyter_llmdev/notebook/metadata.schema.json
+ * (metadata-types.ts, `Stored`), so they cannot drift from what the Python side writes and checks.
+ * One difference: the applier builds edits from the notebook's cells before the section is
+ * validated, so a `cell_type` here is any string the (untrusted) notebook holds; the schema
+ * check (`sectionProblem`) refuses one it does not allow before anything is written.
+ */
+export type CellState = Omit<Stored.CellState, 'cell_type'> & { cell_type: string };
 
-/** One cell-level operation. */
-export interface Edit {
-  op: 'insert' | 'replace' | 'delete';
-  cell_id: string;
-  /** insert: the cell to go after (null: top); delete: the cell that preceded it */
-  anchor?: string | null;
-  /** delete: the index the cell had */
-  position?: number;
-  before: CellState | null;
-  after: CellState | null;
-}
+/** One cell-level operation (`Stored.Edit`, with `before`/`after` as read from the notebook). */
+export type Edit = Omit<Stored.Edit, 'before' | 'after'> & { before: CellState | null; after: CellState | null };
 
-/** An ordered list of edits plus who made them, why, and at what cost. */
-export interface ChangeSet {
-  id: string;
-  parent: string | null;
-  time: string;
-  role: string;
-  model: string | null;
-  provider: string | null;
-  command: string;
-  prompt: string;
-  plan_id: string | null;
-  edits: Edit[];
-  usage: { [key: string]: number };
-  status: 'applied' | 'reverted' | 'proposed';
-  /** for a revert: the id of the change it undoes */
-  reverts?: string;
-}
+/** An ordered list of edits plus who made them, why, and at what cost (`Stored.ChangeSet`). */
+export type ChangeSet = Omit<Stored.ChangeSet, 'edits'> & { edits: Edit[] };
 
 /** The cell-level stamp: the change that last touched the cell. */
-export interface CellStamp {
-  change: string;
-  revision: number;
-  origin: 'llm' | 'human';
-}
+export type CellStamp = Stored.CellStamp;
 
 /** A new random change id (8 hex digits), like `new_change_id()` in Python. */
 export function newChangeId(): string {

@@ -3,6 +3,7 @@ import { CellStamp, ChangeSet, JSONObject } from './changeset.js';
 import { MetadataError, MetadataVersionError } from './errors.js';
 import { Schema, isObject, schemaProblem } from './jsonschema.js';
 import { METADATA_SCHEMA } from './metadata-schema.js';
+import type { MetadataSection } from './metadata-types.js';
 
 /** The key under `metadata` of the notebook and of each cell. */
 export const NAMESPACE = 'jupyter_llmdev';
@@ -11,15 +12,14 @@ export const SCHEMA_VERSION = 1;
 /** The oldest schema version it still reads (older ones are migrated). */
 export const MIN_READABLE_VERSION = 0;
 
-/** The notebook-level section. */
-export interface Section {
+/**
+ * The notebook-level section: `MetadataSection`, generated from the metadata schema, with the
+ * applier's ChangeSet (see changeset.ts) and any schema version while it is being migrated.
+ */
+export type Section = Omit<MetadataSection, 'schema_version' | 'changes'> & {
   schema_version: number;
   changes: ChangeSet[];
-  plans: JSONObject[];
-  reviews: JSONObject[];
-  docs?: JSONObject[];
-  usage?: { [key: string]: number };
-}
+};
 
 const FIX_HINT =
   'Nothing was changed. Fix or remove metadata.jupyter_llmdev in the notebook (removing it ' +

@@ -11,7 +11,7 @@ import type { JSONObject } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ChangeSet, LLMDevError, SharedNotebookDoc, applyChangeSet, storeRecords } from '../applier/index.js';
-import { PROTOCOL_VERSION } from '../wire.js';
+import { CommOpen, CommSnapshot, KernelCommMessage, PROTOCOL_VERSION } from '../wire.js';
 import { notebookSnapshot } from './snapshot.js';
 
 /** The comm the frontend opens (frontend -> kernel only). */
@@ -23,27 +23,11 @@ export const FRONT_TARGET = 'jupyter_llmdev_front';
 const USES_LLM = /^\s*%%?llm\b/m;
 
 /**
- * What every kernel -> frontend message carries: `client` is the kernel `clientId` of the page
- * whose execute request ran the cell (null: unknown, e.g. an older kernel).
+ * What every kernel -> frontend message carries (`CommApply`, `CommRecord` in wire.ts, declared in
+ * jupyter_llmdev/server/wire.py): `client` is the kernel `clientId` of the page whose execute
+ * request ran the cell (null or missing: unknown, e.g. an older kernel).
  */
-interface AddressedMessage {
-  protocol_version: string;
-  client?: string | null;
-  notebook_path: string | null;
-}
-
-/** `apply` from the kernel. */
-interface ApplyMessage extends AddressedMessage {
-  method: 'apply';
-  changeset: ChangeSet;
-}
-
-/** `record` from the kernel: one plan, review or doc record to store (same id: replaced). */
-interface RecordMessage extends AddressedMessage {
-  method: 'record';
-  kind: string;
-  record: unknown;
-}
+type AddressedMessage = Pick<KernelCommMessage, 'protocol_version' | 'notebook_path'> & { client?: string | null };
 
 /** One stored (or refused) record, for the panel and the tests. */
 export interface LiveRecorded {
@@ -124,12 +108,13 @@ export class LiveBridge {
     }
     this._registerTarget(kernel);
     try {
-      this._comm(kernel).send({
+      const message: CommSnapshot = {
         method: 'snapshot',
         protocol_version: PROTOCOL_VERSION,
         executing_cell_id: cell.model.id,
         snapshot: notebookSnapshot(panel, cell.model.id)
-      } as unknown as JSONObject);
+      };
+      this._comm(kernel).send(message as unknown as JSONObject);
     } catch (error) {
       // a closed comm: the kernel falls back to the saved notebook, and the next cell retries
       this._comms.delete(kernel.id);
@@ -148,14 +133,15 @@ export class LiveBridge {
     comm.onClose = () => {
       this._comms.delete(kernel.id);
     };
-    comm.open({ protocol_version: PROTOCOL_VERSION });
+    const open: CommOpen = { protocol_version: PROTOCOL_VERSION };
+    comm.open(open as unknown as JSONObject);
     this._comms.set(kernel.id, comm);
     kernel.disposed.connect(() => this._comms.delete(kernel.id));
     return comm;
   }
 
   private _onKernelMessage(kernel: Kernel.IKernelConnection, msg: KernelMessage.ICommMsgMsg): void {
-    const data = msg.content.data as unknown as ApplyMessage | RecordMessage;
+    const data = msg.content.data as unknown as KernelCommMessage;
     if (data?.method !== 'apply' && data?.method !== 'record') {
       return;
     }

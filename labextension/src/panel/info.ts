@@ -2,21 +2,10 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { PROTOCOL_VERSION } from '../wire.js';
-import type { Untrusted } from './trust.js';
+import { PROTOCOL_VERSION, ServerInfo } from '../wire.js';
 
-/** What the server extension reports (never keys or URLs). */
-export interface ServerInfo {
-  name: string;
-  version: string;
-  protocol_version: string;
-  roles: { [role: string]: { model: string; key_set: boolean } };
-  reviewers: string[];
-  models: string[];
-  config_error: string | null;
-  /** project settings ignored until the user trusts the notebook's project */
-  untrusted: Untrusted | null;
-}
+/** What the server extension reports (never keys or URLs): declared in jupyter_llmdev/server/wire.py. */
+export type { ServerInfo };
 
 /** The info, or the problem to show in the panel (1-3 lines saying what to do). */
 export type InfoResult = { info: ServerInfo; problem: string | null } | { info: null; problem: string };

@@ -3,14 +3,11 @@
  * name key variables or point outside the project until the user trusts it (SECURITY.md). The
  * server reports what it ignored in `/info?path=`; the button is the human action (`/trust`).
  */
+import type { Untrusted } from '../wire.js';
 import { button } from './dom.js';
 
-/** What `/info` says the notebook's project lost for want of trust. */
-export interface Untrusted {
-  settings_file: string;
-  ignored: string[];
-  message: string;
-}
+/** What `/info` says the notebook's project lost for want of trust (declared in server/wire.py). */
+export type { Untrusted };
 
 /** The notice above the transcript; hidden when nothing is ignored. */
 export class TrustNotice {
