@@ -10,6 +10,7 @@ asks on every ``%llm``, and executing config files is not free).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +24,31 @@ JUPYTER_CONFIG_NAMES = ("jupyter_config", "jupyter_server_config")
 #: (path, mtime_ns, size) of every file found -> what they hold; one entry, the latest
 _cache: dict[tuple[tuple[str, int, int], ...], list[tuple[Path, Any]]] = {}
 
+#: the variables jupyter_config_path() depends on -> the files that may exist, lowest first
+_places: dict[tuple[str | None, ...], list[Path]] = {}
+_PATH_VARIABLES = (
+    "JUPYTER_CONFIG_DIR",
+    "JUPYTER_CONFIG_PATH",
+    "JUPYTER_PREFER_ENV_PATH",
+    "JUPYTER_NO_CONFIG",
+    "JUPYTER_PLATFORM_DIRS",
+    "HOME",
+)
+
 
 def _candidates() -> list[Path]:
-    """Existing config files in Jupyter's order: system, environment, user (later wins)."""
-    from jupyter_core.paths import jupyter_config_path
+    """Existing config files in Jupyter's order: lowest priority first (later wins)."""
+    key = tuple(os.environ.get(name) for name in _PATH_VARIABLES)
+    if key not in _places:  # working the folders out costs more than the stats (per %llm)
+        from jupyter_core.paths import jupyter_config_path
 
-    found = []
-    for folder in reversed(jupyter_config_path()):
-        for name in JUPYTER_CONFIG_NAMES:
-            for suffix in (".py", ".json"):
-                path = Path(folder) / f"{name}{suffix}"
-                if path.is_file():
-                    found.append(path)
-    return found
+        _places[key] = [
+            Path(folder) / f"{name}{suffix}"
+            for folder in reversed(jupyter_config_path())
+            for name in JUPYTER_CONFIG_NAMES
+            for suffix in (".py", ".json")
+        ]
+    return [path for path in _places[key] if os.path.isfile(path)]
 
 
 def _load(path: Path) -> Any:
@@ -52,10 +65,10 @@ def _load(path: Path) -> Any:
 
 def jupyter_config_files() -> list[tuple[Path, Any]]:
     """``(path, traitlets Config)`` of each Jupyter config file that sets ``c.LLMDevConfig``."""
-    paths = _candidates()
-    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    stats = [(path, path.stat()) for path in _candidates()]
+    key = tuple((str(path), stat.st_mtime_ns, stat.st_size) for path, stat in stats)
     if key not in _cache:
-        layers = [(path, _load(path)) for path in paths]
+        layers = [(path, _load(path)) for path, _ in stats]
         _cache.clear()
         _cache[key] = [(path, config) for path, config in layers if "LLMDevConfig" in config]
     return _cache[key]
