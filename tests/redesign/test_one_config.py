@@ -211,3 +211,25 @@ def test_a_broken_pyproject_gives_one_error_from_config_and_from_export(tmp_path
 
     assert "is not valid TOML" in from_config and "line 2" in from_config
     assert from_config == from_export
+
+
+llm_env = _server_tests.llm_env
+
+
+def test_the_panels_ask_no_markdown_proposes_no_markdown_cell(jp_ws_fetch, run, llm_env) -> None:
+    llm_env.script(Reply(text=PROSE_REPLY), Reply(text=PROSE_REPLY))
+
+    async def go() -> list[dict[str, Any]]:
+        ws = await jp_ws_fetch("jupyter-llmdev", "chat")
+        finals = []
+        for number, line in enumerate(("/ask count things", "/ask --no-markdown count things")):
+            await ws.write_message(request(line, f"r{number}"))
+            finals.append((await until_final(ws, f"r{number}"))[-1])
+        ws.close()
+        return finals
+
+    with_prose, without = run(go())
+    kinds = [[edit["after"]["cell_type"] for edit in final["changeset"]["edits"]] for final in (with_prose, without)]
+    assert "markdown" in kinds[0]
+    assert kinds[1] == ["code", "code"]
+    assert "Then print it." in json.dumps(without["prose"])
