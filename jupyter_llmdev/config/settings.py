@@ -82,7 +82,9 @@ class Provider:
 class LLMDevConfig(Configurable):
     """Settings of jupyter-llmdev, shared by the kernel magics, the server extension and the CLI.
 
-    Set them as ``c.LLMDevConfig.<name>`` in a Jupyter/IPython config file, in
+    Set them as ``c.LLMDevConfig.<name>`` in a Jupyter config file (``jupyter_config.py``,
+    ``jupyter_server_config.py``: the server, the CLI and the kernel read them; a kernel also
+    its own IPython config and ``%config``), in
     ``[tool.llmdev]`` of the project's pyproject.toml, with ``LLMDEV_*`` environment
     variables or with command flags; later sources win, in that order. Use
     :func:`jupyter_llmdev.config.load_config` to read the merged result.
@@ -259,15 +261,16 @@ class LLMDevConfig(Configurable):
         True,
         config=True,
         help=(
-            "Insert the prose of a reply (text outside code blocks) as markdown cells; "
-            "False drops it. Env: LLMDEV_PROSE_AS_MARKDOWN (true/false)."
+            "Insert the prose of a reply (text outside code blocks) as markdown cells; False "
+            "only shows it, as the flag --no-markdown does for one request. "
+            "Env: LLMDEV_PROSE_AS_MARKDOWN (true/false)."
         ),
     )
     context_cells = Int(
         0,
         config=True,
         help=(
-            "Most notebook cells sent as context, nearest first; 0 means no limit besides "
-            "context_budget. Env: LLMDEV_CONTEXT_CELLS."
+            "Most notebook cells sent as context besides the target cell, nearest first; 0 means "
+            "no limit besides context_budget. Env: LLMDEV_CONTEXT_CELLS."
         ),
     )

@@ -61,6 +61,17 @@ def test_the_kernel_reads_the_same_jupyter_config_file(jupyter_config_file: Path
     assert str(BUDGET) in row and str(jupyter_config_file) in row
 
 
+def test_a_broken_jupyter_config_file_is_named_by_the_cli_and_the_kernel(jupyter_config_file: Path, capsys) -> None:
+    jupyter_config_file.write_text("c.LLMDevConfig.context_budget = (\n", encoding="utf-8")
+    assert main(["config", "."]) != 0
+    err = capsys.readouterr().err
+    assert f"Cannot read {jupyter_config_file}" in err and "Traceback" not in err
+    with shell_with_extension() as shell:
+        result, captured = run_cell(shell, "%llm config")
+    shown = captured.stdout + captured.stderr + str(result.error_in_exec)
+    assert f"Cannot read {jupyter_config_file}" in shown and "Traceback" not in shown
+
+
 def test_the_kernel_reads_its_own_config_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``ipython_kernel_config.py`` / ``%config`` land in ``shell.config``; they win over the files."""
     from IPython.core.interactiveshell import InteractiveShell
