@@ -147,7 +147,7 @@ STRUCTS: dict[str, tuple[str, tuple[Field, ...]]] = {
         ),
     ),
     "CommOpen": (
-        "The data the frontend opens the `jupyter_llmdev` comm with (and the kernel `jupyter_llmdev_front`).",
+        "The data each side opens its comm with (`jupyter_llmdev`, `jupyter_llmdev_front`).",
         (_f("protocol_version", "string", "the opener's PROTOCOL_VERSION (another major: closed)"),),
     ),
 }

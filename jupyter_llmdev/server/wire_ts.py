@@ -6,6 +6,8 @@ and the drift test need it; the server and the kernel never import it.
 
 from __future__ import annotations
 
+import textwrap
+
 from .._version import PROTOCOL_VERSION
 from .wire import (
     CLIENT_MESSAGES,
@@ -59,9 +61,16 @@ def _error_codes() -> list[str]:
               "export const ERROR_CODES: { readonly [Code in ErrorCode]: Code } = {"]
     for number, (code, doc) in enumerate(ERROR_CODES.items()):
         comma = "," if number < len(ERROR_CODES) - 1 else ""
-        lines += [f"  /** {doc} */", f"  {code}: '{code}'{comma}"]
+        lines += [*_comment(doc), f"  {code}: '{code}'{comma}"]
     lines.append("};")
     return lines
+
+
+def _comment(doc: str) -> list[str]:
+    """``doc`` as a JSDoc comment inside an object: one line when it fits in 100 characters."""
+    if len(doc) <= 100 - 9:
+        return [f"  /** {doc} */"]
+    return ["  /**", *(f"   * {line}" for line in textwrap.wrap(doc, 100 - 5)), "   */"]
 
 
 def _interface(name: str, doc: str, fields: tuple[Field, ...], message: Message | None) -> list[str]:

@@ -48,11 +48,19 @@ export const ERROR_CODES: { readonly [Code in ErrorCode]: Code } = {
   config: 'config',
   /** CommandError: Raised when a magic, slash command or CLI line does not parse. */
   command: 'command',
-  /** ExportError: Raised when notebooks cannot be exported to modules, or module edits synced back. */
+  /**
+   * ExportError: Raised when notebooks cannot be exported to modules, or module edits synced back.
+   */
   export: 'export',
-  /** PathOutsideRoot: Raised when a path taken from a notebook, project file, module or reply resolves outside the project root (CLI, kernel) or the server's root_dir. */
+  /**
+   * PathOutsideRoot: Raised when a path taken from a notebook, project file, module or reply
+   * resolves outside the project root (CLI, kernel) or the server's root_dir.
+   */
   outside_root: 'outside_root',
-  /** UntrustedProject: Raised when a command needs a project setting that is ignored until the user trusts the project (`llmdev trust`, `%llm trust`, the panel's Trust button). */
+  /**
+   * UntrustedProject: Raised when a command needs a project setting that is ignored until the user
+   * trusts the project (`llmdev trust`, `%llm trust`, the panel's Trust button).
+   */
   untrusted_project: 'untrusted_project',
   /** LLMError: Raised when a request to the model fails. */
   llm: 'llm',
@@ -60,7 +68,9 @@ export const ERROR_CODES: { readonly [Code in ErrorCode]: Code } = {
   auth: 'auth',
   /** ModelNotFound: Raised on 404. */
   model_not_found: 'model_not_found',
-  /** ContextTooLong: Raised when the server rejects the prompt as longer than the model's context. */
+  /**
+   * ContextTooLong: Raised when the server rejects the prompt as longer than the model's context.
+   */
   context_too_long: 'context_too_long',
   /** BadRequest: Raised on any other 4xx answer. */
   bad_request: 'bad_request',
@@ -76,23 +86,33 @@ export const ERROR_CODES: { readonly [Code in ErrorCode]: Code } = {
   incomplete: 'incomplete',
   /** ReplyCut: Raised when the output limit cut the reply. */
   cut: 'cut',
-  /** NoCells: Raised when a reply that had to hold cells (`build`, `fix`, `ask` on a file, a `--replace`) holds none, or none of the replaced cell's type. */
+  /**
+   * NoCells: Raised when a reply that had to hold cells (`build`, `fix`, `ask` on a file, a
+   * `--replace`) holds none, or none of the replaced cell's type.
+   */
   no_cells: 'no_cells',
   /** Cancelled: Raised when the user stops a request. */
   cancelled: 'cancelled',
   /** NotebookError: Base of errors about a notebook file or its recorded history. */
   notebook: 'notebook',
-  /** NotebookReadError: Raised when a notebook file is missing, not JSON or not a valid notebook. */
+  /**
+   * NotebookReadError: Raised when a notebook file is missing, not JSON or not a valid notebook.
+   */
   notebook_read: 'notebook_read',
   /** MetadataError: Raised when `metadata["jupyter_llmdev"]` is corrupt. */
   metadata: 'metadata',
-  /** MetadataVersionError: Raised when the metadata was written by a newer schema than this version reads. */
+  /**
+   * MetadataVersionError: Raised when the metadata was written by a newer schema than this version
+   * reads.
+   */
   metadata_version: 'metadata_version',
   /** ChangeNotFound: Raised when no recorded change matches the given id or prefix. */
   change_not_found: 'change_not_found',
   /** ApplyError: Raised when a ChangeSet refers to cells the notebook does not have. */
   apply: 'apply',
-  /** RevertConflict: Raised when a cell was edited since the change being reverted (use --force). */
+  /**
+   * RevertConflict: Raised when a cell was edited since the change being reverted (use --force).
+   */
   revert_conflict: 'revert_conflict',
   /** A frame was not a declared message; nothing was run. */
   bad_message: 'bad_message',
@@ -100,7 +120,10 @@ export const ERROR_CODES: { readonly [Code in ErrorCode]: Code } = {
   busy: 'busy',
   /** A bug in jupyter-llmdev; the server log has the details. */
   internal: 'internal',
-  /** The panel lost its websocket; it ends each running request with this (the server never sends it). */
+  /**
+   * The panel lost its websocket; it ends each running request with this (the server never sends
+   * it).
+   */
   disconnected: 'disconnected'
 };
 
@@ -176,7 +199,7 @@ export interface ServerInfo {
   untrusted: Untrusted | null;
 }
 
-/** The data the frontend opens the `jupyter_llmdev` comm with (and the kernel `jupyter_llmdev_front`). */
+/** The data each side opens its comm with (`jupyter_llmdev`, `jupyter_llmdev_front`). */
 export interface CommOpen {
   /** the opener's PROTOCOL_VERSION (another major: closed) */
   protocol_version: string;
