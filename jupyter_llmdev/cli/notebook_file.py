@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +76,8 @@ def save(path: Path, nb: Any, updates: list[Any], changeset: Any = None, *, dry_
     With ``dry_run`` the change is shown as a diff and nothing is written. On any error the file
     is left byte-identical. Returns whether the file was written.
     """
+    import copy
+
     from ..notebook.io import write_notebook
     from ..notebook.records import commit
 

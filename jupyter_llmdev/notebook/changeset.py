@@ -20,7 +20,6 @@ A ``before`` given on replace/delete must match the cell when applied (else ``Ap
 
 from __future__ import annotations
 
-import secrets
 import time as _time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -42,11 +41,15 @@ Status = Literal["applied", "reverted", "proposed"]
 
 def new_change_id() -> str:
     """A short random id for a change (8 hex digits; prefixes are accepted by every command)."""
+    import secrets  # here, not at the top: reading a history makes no ids (fast `llmdev log`)
+
     return secrets.token_hex(4)
 
 
 def new_cell_id() -> str:
     """A new nbformat 4.5 cell id (8 hex digits, valid for the ``^[a-zA-Z0-9-_]+$`` rule)."""
+    import secrets
+
     return secrets.token_hex(4)
 
 

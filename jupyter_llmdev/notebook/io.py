@@ -8,7 +8,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..atomicfile import write_atomic
 from ..errors import NotebookError, NotebookReadError
 from ..safety.nesting import MAX_DEPTH, json_text_too_deep
 
@@ -101,6 +100,8 @@ def write_notebook(path: str | os.PathLike[str], nb: Any) -> None:
     written without importing nbformat (:mod:`.jsonform`: same checks, same text); anything else
     goes through nbformat itself.
     """
+    from ..atomicfile import write_atomic  # here: reading needs no tempfile (fast `llmdev log`)
+
     path = Path(path)
     if type(nb) is dict:
         from .jsonform import dumps, nbformat_problem
