@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +17,7 @@ _LEAKY = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLMDEV_MODEL", "LLMDEV_CONTEXT_B
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    for name in _LEAKY:
+    for name in [*_LEAKY, *(name for name in os.environ if name.startswith("LLMDEV_"))]:
         monkeypatch.delenv(name, raising=False)
     # the user's Jupyter config folder (where project trust is recorded) is the test's own
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path_factory.mktemp("jupyter-config")))
