@@ -29,6 +29,9 @@ __all__ = ["EXIT_CODES", "build_parser", "main"]
 
 #: subcommand modules, each with ``add_parser(subparsers)``; order is the order of ``--help``
 _COMMAND_MODULES = ("ask_cmd", "workflow_cmd", "history_cmd", "export_cmd", "sync_cmd", "config_cmd", "trust_cmd")
+#: commands whose module alone is imported and registered when they are run (fast start, see
+#: benchmarks/cli_start.py); every other command line builds the whole parser
+_QUICK_COMMANDS = {"log": "history_cmd", "show": "history_cmd", "diff": "history_cmd", "sync": "sync_cmd"}
 
 EXIT_CODES = {
     "ok": 0,
@@ -41,8 +44,8 @@ EXIT_CODES = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``llmdev`` parser with every subcommand."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``llmdev`` parser with every subcommand (or only those of module ``only``)."""
     parser = argparse.ArgumentParser(
         prog="llmdev",
         description="LLM-assisted notebook development: ask; plan, approve, build, review, fix, doc; "
@@ -52,14 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jupyter-llmdev {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
+    for name in _COMMAND_MODULES if only is None else (only,):
         importlib.import_module(f"{__package__}.{name}").add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``llmdev`` with ``argv`` (default: the process arguments); returns the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_QUICK_COMMANDS.get(argv[0]) if argv else None)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -343,3 +343,18 @@ def test_log_show_diff_and_sync_never_import_nbformat_or_jsonschema(tmp_path: Pa
     assert done.stdout.strip().splitlines()[-1] == "[]"
     # and what sync wrote is a notebook nbformat reads as valid
     nbformat.validate(nbformat.read(tmp_path / "nbs" / "core.ipynb", as_version=4))
+
+
+@pytest.mark.parametrize("argv", [["log", "n.ipynb"], ["log", "n.ipynb", "--usage"], ["show", "n.ipynb", "ab"],
+                                  ["diff", "n.ipynb", "ab", "--color", "never"], ["sync", "a.py", "b.py"]])
+def test_a_quick_command_parses_and_helps_as_with_the_whole_parser(argv: list[str]) -> None:
+    """``llmdev log`` etc. register only their own module's commands (start-up): same result, same help."""
+    from jupyter_llmdev.cli.main import _QUICK_COMMANDS, build_parser
+
+    full, quick = build_parser(), build_parser(_QUICK_COMMANDS[argv[0]])
+    assert vars(quick.parse_args(argv)) == vars(full.parse_args(argv))
+    helps = []
+    for parser in (full, quick):
+        sub = next(action for action in parser._actions if action.dest == "command")
+        helps.append(sub.choices[argv[0]].format_help())
+    assert helps[0] == helps[1]
