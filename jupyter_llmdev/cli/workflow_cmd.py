@@ -1,4 +1,6 @@
-"""``llmdev plan | approve | build | review | fix | doc``: the architect -> developer -> reviewer workflow on files.
+"""``llmdev plan | modularize | approve | build | review | fix | doc``: the architect -> developer -> reviewer
+workflow on files; ``llmdev continue`` says why the CLI has no cut reply to go on with, ``llmdev help``
+lists the commands.
 
 Each command reads the notebook (and stops on a corrupt or newer history before spending
 tokens), runs the step, then stores the records and the change in one atomic write; a failure
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..commands import Say
 from ..errors import CommandError, NoCells
 from .notebook_file import check_cell, open_notebook, save, streamed
 from .output import show
@@ -48,6 +51,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                       "Send the change's before/after, its plan and the architecture doc to each reviewer model "
                       "at once; record their findings and verdicts. A reviewer that fails is reported.", _review)
     review.add_argument("change", nargs="?", help="change id or prefix (default: the newest change)")
+    review.add_argument("--models", metavar="A,B",
+                        help="review with these 1 to 3 models (comma-separated) instead of reviewer_models")
     fix = _command(subparsers, "fix", "apply review findings as a new change",
                    "The developer model fixes the review's findings (all, or --only some) as a new change "
                    "whose parent is the reviewed change.", _fix)
@@ -62,6 +67,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _words(doc, "text", "with update: what else to change")
     doc.add_argument("--model", help="architect model for this request")
     _accept_cut(doc)
+    go_on = subparsers.add_parser(
+        "continue", help="(kernel and panel only) go on with a reply the output limit cut",
+        description="The CLI keeps nothing between runs, so it has no cut reply to go on with: run the "
+        "command again with --accept-cut (keep the cut reply) or a higher max_output_tokens.")
+    go_on.add_argument("notebook", nargs="?", help="ignored")
+    go_on.add_argument("--as-is", action="store_true", help="ignored")
+    go_on.set_defaults(handler=_continue)
+    helper = subparsers.add_parser("help", help="list the commands (as --help does)")
+    helper.set_defaults(handler=_help)
 
 
 def _accept_cut(parser: argparse.ArgumentParser) -> None:
@@ -103,15 +117,37 @@ def _model_after(parser: argparse.ArgumentParser, *, dry_run: bool = False) -> N
         parser.add_argument("--dry-run", action="store_true", help="show the change as a diff; write nothing")
 
 
-def _flow(path: Path) -> Any:
-    from ..engine.workflow import Workflow
-    from .config_load import cli_config
+def cli_say(path: Path | str) -> Say:
+    """The CLI's spelling of a hint (command + arguments) about notebook ``path``:
+    ``cli_say(nb)("fix --only 1,2")`` -> "`llmdev fix NB --only 1,2`"."""
 
     def say(command: str) -> str:
         verb, _, rest = command.partition(" ")
         return f"`llmdev {verb} {path}{' ' + rest if rest else ''}`"
 
-    return Workflow(cli_config(path), say=say)
+    return say
+
+
+def _flow(path: Path) -> Any:
+    from ..engine.workflow import Workflow
+    from .config_load import cli_config
+
+    return Workflow(cli_config(path), say=cli_say(path))
+
+
+def _continue(args: argparse.Namespace) -> int:
+    del args
+    raise CommandError("The CLI keeps nothing between runs, so there is no cut reply to continue here.",
+                       hint="Run the command again with --accept-cut to keep a cut reply as it is, or raise "
+                       "max_output_tokens; `%llm continue` and the panel's `/continue` go on with one.")
+
+
+def _help(args: argparse.Namespace) -> int:
+    del args
+    from .main import build_parser
+
+    build_parser().print_help()
+    return 0
 
 
 def _notes(notes: list[str]) -> None:
@@ -209,7 +245,7 @@ def _review(args: argparse.Namespace) -> int:
     path = Path(args.notebook)
     nb, section, snapshot = open_notebook(path)
     flow = _flow(path)
-    step = flow.review(section, snapshot, args.change)
+    step = flow.review(section, snapshot, args.change, models=args.models)
     names = ", ".join(call.endpoint.describe() for call in step.calls)
     print(f"[llm] {len(step.calls)} reviewer(s) at once: {names}", file=sys.stderr)
     outcome = streamed(lambda sink: flow.run(step, sink), show_text=False)

@@ -37,8 +37,9 @@ class ReviewOutcome(Outcome):
 
 
 def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnapshot | None, ref: str | None, *,
-                exclude: Iterable[str] = ()) -> Step[ReviewOutcome]:
-    """Calls for every configured reviewer on change ``ref`` (default: the newest applied change)."""
+                exclude: Iterable[str] = (), endpoints: list[Any] | None = None) -> Step[ReviewOutcome]:
+    """Calls for every reviewer (``endpoints``, default: the configured ones) on change ``ref``
+    (default: the newest applied change)."""
     change = find_change(section, ref) if ref else _latest_reviewable(flow, section)
     plan = _plan_of(section, change)
     if plan is not None:
@@ -50,7 +51,7 @@ def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnaps
                f"{', ' + change.model if change.model else ''}). Every cell it edited, before and after, "
                f"as unified diffs:\n\n{diff_change(section, change.id)}")
     calls = []
-    for number, endpoint in enumerate(flow.config.reviewer_endpoints(), start=1):
+    for number, endpoint in enumerate(endpoints or flow.config.reviewer_endpoints(), start=1):
         calls.append(flow.call(f"reviewer {number} ({endpoint.describe()})", "reviewer", endpoint, request=request,
                                snapshot=snapshot, history=history, exclude=exclude))
 

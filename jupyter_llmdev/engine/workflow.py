@@ -11,10 +11,11 @@ a notebook, and only ``approve`` (a human command) ever approves a plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..commands import Say, kernel_say
 from ..llm.types import Endpoint
 from ..notebook.snapshot import NotebookSnapshot
 from .steps import EventSink, LLMCall, Outcome, Step, arun_step, run_step
@@ -29,13 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["Say", "Workflow", "kernel_say", "local_user", "plan_brief"]
 
 T = TypeVar("T")
-#: how a front end writes a command in a hint: ``say("approve")`` -> "`%llm approve`"
-Say = Callable[[str], str]
-
-
-def kernel_say(command: str) -> str:
-    """A command as typed in a notebook cell."""
-    return f"`%llm {command}`"
 
 
 def local_user() -> str:
@@ -163,11 +157,24 @@ class Workflow:
                           exclude=exclude)
 
     def review(self, section: dict[str, Any], snapshot: NotebookSnapshot | None, ref: str | None, *,
-               exclude: Iterable[str] = ()) -> Step[ReviewOutcome]:
-        """Review change ``ref`` (default: the newest applied one) with every configured reviewer."""
+               exclude: Iterable[str] = (), models: str | None = None) -> Step[ReviewOutcome]:
+        """Review change ``ref`` (default: the newest applied one) with every configured reviewer,
+        or with ``models`` (``"A,B"``: ``review --models``, or the panel's reviewer picker)."""
         from .review import review_step
 
-        return review_step(self, section, snapshot, ref, exclude=exclude)
+        return review_step(self, section, snapshot, ref, exclude=exclude, endpoints=self.reviewers(models))
+
+    def reviewers(self, models: str | None) -> list[Endpoint]:
+        """The reviewer endpoints: ``models`` (comma-separated, 1 to 3) or the configured ones."""
+        from ..errors import CommandError
+
+        names = [name.strip() for name in (models or "").split(",") if name.strip()]
+        if not names:
+            return list(self.config.reviewer_endpoints())
+        if len(names) > 3:
+            raise CommandError(f"`review --models` takes 1 to 3 models, got {len(names)}.",
+                               hint=f"Usage: {self.say('review --models A,B [CHANGE]')}")
+        return [self.config.model_endpoint(name) for name in names]
 
     def fix(self, section: dict[str, Any], snapshot: NotebookSnapshot, ref: str | None, *,
             only: list[int] | None = None, model: str | None = None, target: str | None = None,

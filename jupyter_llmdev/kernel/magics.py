@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from ..commands import Command, parse_command, usage
+from ..commands import Command, kernel_say, parse_command, usage
 from ..errors import Cancelled, CommandError, LLMError, ReplyCut
 from ..notebook.snapshot import CellSnapshot, NotebookSnapshot
 from ..streamview import StreamView
@@ -56,11 +56,11 @@ class LLMMagics(Magics):
     @line_cell_magic
     def llm(self, line: str, cell: str | None = None) -> None:
         """Ask the LLM, or run a history command; ``%llm help`` lists the commands."""
-        command = parse_command(line, body=cell)
+        command = parse_command(line, body=cell, say=kernel_say)
         if not command.spec.available:
             raise CommandError(
                 f"`{command.name}` is not built yet in this version of jupyter-llmdev.",
-                hint="`%llm help` lists what works today.",
+                hint=f"{kernel_say('help')} lists what works today.",
             )
         try:
             self._handler(command)(command)
@@ -75,7 +75,7 @@ class LLMMagics(Magics):
 
     def _cmd_help(self, command: Command) -> None:
         del command
-        print(usage())
+        print(usage(say=kernel_say))
 
     def _cmd_config(self, command: Command) -> None:
         del command
@@ -186,7 +186,7 @@ class LLMMagics(Magics):
         print(f"[llm] exporting the saved {Path(path).name} (save first to include unsaved edits)")
         print("\n".join(lines))
         if code:
-            raise CommandError("Exported modules are out of date.", hint="Run `%llm export` to update them.")
+            raise CommandError("Exported modules are out of date.", hint=f"Run {kernel_say('export')} to update them.")
 
     def _cmd_revert(self, command: Command) -> None:
         change = _change_id(command)
@@ -317,7 +317,7 @@ class LLMMagics(Magics):
 
 def _change_id(command: Command) -> str:
     if not command.text:
-        raise CommandError(f"`{command.name}` needs a change id.", hint=f"Usage: {usage(command.name)}")
+        raise CommandError(f"`{command.name}` needs a change id.", hint=f"Usage: {usage(command.name, say=kernel_say)}")
     return command.text.split()[0]
 
 

@@ -1,4 +1,4 @@
-"""The workflow commands of ``%llm`` in a kernel: plan, approve, build, review, fix, doc.
+"""The workflow commands of ``%llm`` in a kernel: plan, modularize, approve, build, review, fix, doc.
 
 :class:`~.magics.LLMMagics` dispatches ``%llm <command>`` here for these commands. Records
 (plans, reviews, doc proposals) are kept in the magics' session records and, when the
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..commands import Command, usage
+from ..commands import Command, kernel_say, usage
 from ..errors import Cancelled, CommandError, LLMError
 from ..llm.types import Delta, StreamEvent
 from ..notebook.snapshot import NotebookSnapshot
@@ -55,7 +55,7 @@ class WorkflowCommands:
         if not command.text:
             plan = current_plan(here.section)
             if plan is None:
-                print("No plan yet. Start one with `%llm plan PROMPT`.")
+                print(f"No plan yet. Start one with {kernel_say('plan PROMPT')}.")
                 return
             heading = f"Plan {plan['id']} ({plan['status']})"
             show(f"{heading}\n\n{plan['text']}", rich=self._rich(), markdown=f"**{heading}**\n\n{plan['text']}")
@@ -85,7 +85,7 @@ class WorkflowCommands:
         here = self._here()
         outcome = self._flow().approve(here.section, _ref(command), user=local_user(),
                                        insert=bool(command.flags.get("insert")), snapshot=here.snapshot,
-                                       after=here.target)
+                                       after=_flag(command, "after") or here.target)
         view = StreamView(rich=self._rich())
         if outcome.changeset is not None:
             self.magics.deliver(outcome.changeset, live=here.live, view=view, notebook_path=here.snapshot.path,
@@ -108,7 +108,8 @@ class WorkflowCommands:
 
         here = self._here()
         flow = self._flow()
-        step = flow.review(here.section, here.snapshot, _ref(command), exclude=here.exclude)
+        step = flow.review(here.section, here.snapshot, _ref(command), exclude=here.exclude,
+                           models=_flag(command, "models"))
         view = StreamView(rich=self._rich())
         names = ", ".join(call.endpoint.describe() for call in step.calls)
         view.status(f"{len(step.calls)} reviewer(s) at once: {names}")
@@ -136,17 +137,17 @@ class WorkflowCommands:
         action, _, rest = command.text.partition(" ")
         if action not in ("", "update", "accept") or (action == "accept" and rest.strip()):
             raise CommandError(f"`doc` takes update [TEXT] or accept, not {command.text[:40]!r}.",
-                               hint=f"Usage: {usage('doc')}")
+                               hint=f"Usage: {usage('doc', say=kernel_say)}")
         here = self._here()
         flow = self._flow()
         rich = self._rich()
         if action == "":
             doc = flow.doc(here.section)
-            pending = (f"\n\n(pending proposal {doc.pending['id']}: `%llm doc accept` writes it)"
+            pending = (f"\n\n(pending proposal {doc.pending['id']}: {kernel_say('doc accept')} writes it)"
                        if doc.pending else "")
             if doc.text is None:
                 print(f"No architecture doc found (looked for {doc.shown_path}). "
-                      f"`%llm doc update TEXT` asks the architect for one.{pending}")
+                      f"{kernel_say('doc update TEXT')} asks the architect for one.{pending}")
                 return
             show(f"{doc.shown_path}\n\n{doc.text}{pending}", rich=rich, markdown=f"{doc.text}{pending}")
             return
@@ -252,7 +253,7 @@ def _ref(command: Command) -> str | None:
     words = command.text.split()
     if len(words) > 1:
         raise CommandError(f"`{command.name}` takes one id, got {command.text[:40]!r}.",
-                           hint=f"Usage: {usage(command.name)}")
+                           hint=f"Usage: {usage(command.name, say=kernel_say)}")
     return words[0] if words else None
 
 

@@ -1,4 +1,5 @@
-"""The workflow commands of the side panel (plan, approve, build, review, fix, doc) on the server.
+"""The engine commands of the side panel on the server: plan, modularize, approve, build, review,
+fix, doc, and the history views log, show and diff (read from the panel's section).
 
 The panel sends its live notebook (cells and ``metadata.jupyter_llmdev``); the engine runs on
 the server's loop and the ``done`` message carries the records to store and at most one
@@ -25,14 +26,14 @@ if TYPE_CHECKING:
 __all__ = ["WORKFLOW_COMMANDS", "panel_say", "run_workflow"]
 
 #: the commands this module runs
-WORKFLOW_COMMANDS = ("plan", "approve", "build", "review", "fix", "doc")
+WORKFLOW_COMMANDS = ("plan", "modularize", "approve", "build", "review", "fix", "doc", "log", "show", "diff")
 
 #: delivers one server message (a dict) to the panel
 Send = Callable[[dict[str, Any]], None]
 
 
 def panel_say(command: str) -> str:
-    """A command as typed in the side panel."""
+    """A command as typed in the side panel: every hint and usage line the panel shows."""
     return f"`/{command}`"
 
 
@@ -83,16 +84,25 @@ class _Run:
     # -- commands ------------------------------------------------------------------------------
 
     async def cmd_plan(self) -> None:
+        await self._plan(self.command.text, new=bool(self.command.flags.get("new")))
+
+    async def cmd_modularize(self) -> None:
+        """A new architect plan for modules: ``/plan --new`` with the modularize request."""
+        from ..engine.modularize import modularize_request
+
+        await self._plan(modularize_request(self.command.text), new=True)
+
+    async def _plan(self, prompt: str, *, new: bool) -> None:
         from ..notebook.plans import current_plan
 
-        if not self.command.text:
+        if not prompt:
             plan = current_plan(self.section)
             text = (f"Plan {plan['id']} ({plan['status']})\n\n{plan['text']}" if plan
-                    else "No plan yet. Start one with `/plan PROMPT`.")
+                    else f"No plan yet. Start one with {panel_say('plan PROMPT')}.")
             self._done(text)
             return
-        step = self.flow.plan(self.section, self.snapshot, self.command.text, new=bool(self.command.flags.get("new")),
-                              model=self._flag("model"), target=self.target)
+        step = self.flow.plan(self.section, self.snapshot, prompt, new=new, model=self._flag("model"),
+                              target=self.target)
         outcome = await self._arun(step, self._sink)
         self._done(outcome.text, outcome=outcome, prose=outcome.notes, usage=outcome.usage,
                    context_summary=outcome.context_summary, endpoint=outcome.endpoint,
@@ -123,7 +133,10 @@ class _Run:
     async def cmd_review(self) -> None:
         from ..engine.review_report import review_text
 
-        step = self.flow.review(self.section, self.snapshot, self._ref())
+        # --models, else the panel's reviewer picker (sent as the request's model; "A,B" for two)
+        models = self.command.flags.get("models")
+        picked = models if isinstance(models, str) and models else self.model
+        step = self.flow.review(self.section, self.snapshot, self._ref(), models=picked)
         names = ", ".join(call.endpoint.describe() for call in step.calls)
         self._status(f"{len(step.calls)} reviewer(s) at once: {names}")
         outcome = await self._arun(step, self._status_sink)
@@ -133,13 +146,14 @@ class _Run:
         action, _, rest = self.command.text.partition(" ")
         if action not in ("", "update", "accept") or (action == "accept" and rest.strip()):
             raise CommandError(f"`doc` takes update [TEXT] or accept, not {self.command.text[:40]!r}.",
-                               hint=f"Usage: {usage('doc').replace('%llm ', '/')}")
+                               hint=f"Usage: {usage('doc', say=panel_say)}")
         if action == "":
             doc = self.flow.doc(self.section)
-            pending = f"\n\n(pending proposal {doc.pending['id']}: `/doc accept` writes it)" if doc.pending else ""
+            pending = (f"\n\n(pending proposal {doc.pending['id']}: {panel_say('doc accept')} writes it)"
+                       if doc.pending else "")
             if doc.text is None:
                 self._done(f"No architecture doc found (looked for {doc.shown_path}). "
-                           f"`/doc update TEXT` asks the architect for one.{pending}")
+                           f"{panel_say('doc update TEXT')} asks the architect for one.{pending}")
             else:
                 self._done(f"{doc.shown_path}\n\n{doc.text}{pending}")
             return
@@ -161,7 +175,36 @@ class _Run:
         write_doc(outcome)
         self._done("\n".join(outcome.notes), outcome=outcome)
 
+    async def cmd_log(self) -> None:
+        from ..notebook.history import log_lines
+
+        if self.command.flags.get("usage"):
+            from ..engine.ledger import format_usage, usage_rows
+
+            self._done("\n".join(format_usage(usage_rows(self.section), self.flow.config.prices)))
+            return
+        lines = log_lines(self.section, cells=self.snapshot.cells)
+        self._done("\n".join(lines) if lines else "No changes recorded in this notebook yet.")
+
+    async def cmd_show(self) -> None:
+        from ..notebook.history import show_change
+
+        self._done(show_change(self.section, self._change_id(), cells=self.snapshot.cells))
+
+    async def cmd_diff(self) -> None:
+        from ..notebook.history import diff_change
+
+        # display: control characters escaped (the history comes with the notebook: untrusted)
+        self._done(diff_change(self.section, self._change_id(), display=True))
+
     # -- shared ------------------------------------------------------------------------------
+
+    def _change_id(self) -> str:
+        ref = self._ref()
+        if ref is None:
+            raise CommandError(f"`/{self.command.name}` needs a change id (the History section lists them).",
+                               hint=f"Usage: {usage(self.command.name, say=panel_say)}")
+        return ref
 
     async def _arun(self, step: Any, sink: Any) -> Any:
         """Run ``step``, or under ``/continue`` the cut reply's continuation (or the reply as it is)."""
@@ -229,7 +272,7 @@ class _Run:
         words = self.command.text.split()
         if len(words) > 1:
             raise CommandError(f"`/{self.command.name}` takes one id, got {self.command.text[:40]!r}.",
-                               hint=f"Usage: {usage(self.command.name).replace('%llm ', '/')}")
+                               hint=f"Usage: {usage(self.command.name, say=panel_say)}")
         return words[0] if words else None
 
 

@@ -14,12 +14,10 @@ __all__ = ["ChatRunner", "Send"]
 #: delivers one server message (a dict) to the panel
 Send = Callable[[dict[str, Any]], None]
 
-#: commands the panel handles itself, with the live notebook's history
-_PANEL_COMMANDS = {
-    "log": "The History section below lists this notebook's changes.",
-    "show": "The History section below shows each change; click one to see its cells.",
-    "diff": "The History section below shows each change as a diff.",
-    "revert": "Use the Revert button of a change in the History section below.",
+#: commands the panel runs in the browser, never on the server: what the server answers instead
+_IN_THE_BROWSER = {
+    "revert": "/revert runs in the panel itself, on the open notebook (the History section's Revert button, "
+    "or /revert CHANGE typed in the panel): the server never rewrites a notebook that is open.",
 }
 
 
@@ -126,14 +124,14 @@ class ChatRunner:
         """
         from ..commands import parse_command, usage
         from ..errors import LLMDevError
-        from .flow import WORKFLOW_COMMANDS
+        from .flow import WORKFLOW_COMMANDS, panel_say
 
         from ..errors import ReplyCut
 
         request_id = message["id"]
         resume: tuple[str, Any] | None = None
         try:
-            command = parse_command(message["line"])
+            command = parse_command(message["line"], say=panel_say)
             if command.name == "continue":
                 command, resume = self._resume(message, command)
             try:
@@ -148,11 +146,11 @@ class ChatRunner:
                 raise
             if not command.spec.available:
                 answer = (
-                    f"/{command.name} is not built yet in this version of jupyter-llmdev. "
-                    "/help lists what works today."
+                    f"{panel_say(command.name)} is not built yet in this version of jupyter-llmdev. "
+                    f"{panel_say('help')} lists what works today."
                 )
             elif command.name == "help":
-                answer = usage().replace("%llm ", "/")
+                answer = usage(say=panel_say)
             elif command.name == "config":
                 answer = self._config_text(message)
             elif command.name == "trust":
@@ -160,11 +158,13 @@ class ChatRunner:
             elif command.name == "export":
                 answer = await self._export(message, command)
             else:
-                answer = _PANEL_COMMANDS.get(
-                    command.name,
-                    f"/{command.name} is not built yet in the side panel; run "
-                    f"`%llm {command.name} ...` in a notebook cell.",
-                )
+                # every command of the grammar has a branch above or a row here (the parity test)
+                answer = _IN_THE_BROWSER.get(command.name) or ""
+                if not answer:
+                    from ..errors import CommandError
+
+                    raise CommandError(f"{panel_say(command.name)} does not run in the side panel.",
+                                       hint=f"{panel_say('help')} lists what does.")
             send(_done(request_id, command.name, answer))
         except LLMDevError as error:
             send(server_message("error", id=request_id, code=error.code, message=str(error)))

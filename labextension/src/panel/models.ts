@@ -3,7 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ServerInfo } from './info.js';
 
-/** The roles the picker offers (reviewer: the first reviewer model). */
+/** The roles the picker offers (reviewer: the models of `/review`, one or `A,B`; empty: the configured ones). */
 export const ROLES = ['ask', 'architect', 'developer', 'reviewer'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -87,7 +87,7 @@ export class ModelPicker {
     );
     for (const role of ROLES) {
       const input = this._inputs.get(role)!;
-      const configured = role === 'reviewer' ? info?.reviewers[0] : info?.roles[role]?.model;
+      const configured = role === 'reviewer' ? info?.reviewers.join(',') : info?.roles[role]?.model;
       input.placeholder = configured ? `server: ${configured}` : 'server default';
       if (document.activeElement !== input) {
         input.value = saved[role] ?? '';

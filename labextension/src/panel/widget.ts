@@ -112,9 +112,10 @@ export class LLMPanel extends Widget {
       return;
     }
     this._error(notebook, null);
-    const local = /^\/(log|revert)\b\s*(.*)$/.exec(line);
+    // /revert runs here, on the open notebook; /log, /show, /diff are answered from the section sent
+    const local = /^\/revert\b\s*(.*)$/.exec(line);
     if (local) {
-      this._local(notebook, local[1], local[2]);
+      this._revert(notebook, local[1]);
       return;
     }
     const settings = this.settings();
@@ -122,8 +123,16 @@ export class LLMPanel extends Widget {
     const cells = notebook.content.model.cells;
     const last = cells.length ? cells.get(cells.length - 1).id : null;
     const isAsk = !line.startsWith('/') || /^\/ask\b/.test(line);
-    // the model picked for the role that answers (reviewers: the configured ones)
-    const role = isAsk ? 'ask' : /^\/(plan|doc)\b/.test(line) ? 'architect' : /^\/(build|fix)\b/.test(line) ? 'developer' : null;
+    // the model picked for the role that answers; /review: the picked reviewers ("A,B"; a typed --models wins)
+    const role = isAsk
+      ? 'ask'
+      : /^\/(plan|doc|modularize)\b/.test(line)
+        ? 'architect'
+        : /^\/(build|fix)\b/.test(line)
+          ? 'developer'
+          : /^\/review\b/.test(line)
+            ? 'reviewer'
+            : null;
     const exchange = new Exchange(line);
     this._states.of(notebook).exchange = exchange;
     this._showState();
@@ -231,20 +240,16 @@ export class LLMPanel extends Widget {
     this._renderProposal();
   }
 
-  private _local(notebook: NotebookPanel, command: string, rest: string): void {
+  private _revert(notebook: NotebookPanel, rest: string): void {
     const text = this._ui.message.value;
-    if (command === 'log') {
-      this._note('The History section below lists this notebook\'s changes.');
-    } else {
-      const force = /(^|\s)--force\b/.test(rest);
-      const id = rest.replace(/(^|\s)--force\b/, ' ').trim();
-      if (!id) {
-        this._error(notebook, 'Usage: /revert CHANGE [--force] (see History for the ids).');
-        return;
-      }
-      if (!this._history.revert(id, force)) {
-        return; // the error is shown; the typed line stays
-      }
+    const force = /(^|\s)--force\b/.test(rest);
+    const id = rest.replace(/(^|\s)--force\b/, ' ').trim();
+    if (!id) {
+      this._error(notebook, 'Usage: /revert CHANGE [--force] (see History for the ids).');
+      return;
+    }
+    if (!this._history.revert(id, force)) {
+      return; // the error is shown; the typed line stays
     }
     if (this._ui.message.value === text) {
       this._ui.message.value = '';
