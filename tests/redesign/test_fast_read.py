@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import subprocess
 import sys
@@ -98,6 +99,16 @@ ODD_VALUES = [
     state(), {"cell_type": "code"}, [1, 2, 3, 4],
 ]
 
+#: replacements by the type of the value replaced: the edges of its rules (bounds, patterns, enums)
+NEAR_MISSES: dict[type, list[Any]] = {
+    int: [-1, 0, 1, 2, 3, 4, 0.5, 1.0, True, "1", None],
+    str: ["", "a\n", "x" * 64, "x" * 65, "a b", "é", "-_", HEX, HEX[:-1], HEX.upper(), "insert", "delete",
+          "applied", "proposed", "accepted", "approved", "draft", "built", None, 1],
+    type(None): ["", "x", "c1", 0, {}, HEX, "a\n", state()],
+    dict: [{}, {"x": 1}, [], None, state(), {"cell_type": "raw", "source": ""}],
+    list: [[], [None], [{}], {}, "x"],
+}
+
 
 def paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every location in ``value`` (the root included), parents first."""
@@ -123,7 +134,8 @@ def mutate(data: Any, draw: Any) -> Any:
     last = where[-1]
     action = draw(st.sampled_from(["replace", "drop", "add", "repeat"]))
     if action == "replace":
-        parent[last] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
+        near = NEAR_MISSES.get(type(parent[last]), ODD_VALUES)
+        parent[last] = copy.deepcopy(draw(st.sampled_from(near if draw(st.booleans()) else ODD_VALUES)))
     elif action == "drop":
         del parent[last]
     elif action == "add" and isinstance(parent, dict):
@@ -148,19 +160,68 @@ def _leaves(value: Any) -> list[Any]:
     return [value]
 
 
-def verdicts(definition: str | None, data: Any) -> tuple[bool, bool, bool | None]:
-    schema = SCHEMA if definition is None else {**SCHEMA, "$ref": f"#/definitions/{definition}"}
+@functools.cache
+def validators(definition: str | None) -> tuple[Any, Any, Any]:
+    """The fast check, fastjsonschema's and jsonschema's, of the root or one definition."""
+    schema = SCHEMA
     if definition is not None:
         schema = {"$schema": SCHEMA["$schema"], "definitions": SCHEMA["definitions"],
                   "$ref": f"#/definitions/{definition}"}
-    fast = compile_check(SCHEMA, definition)(data)
+    return (compile_check(SCHEMA, definition), fastjsonschema.compile(schema, use_default=False),
+            jsonschema.Draft7Validator(schema))
+
+
+def verdicts(definition: str | None, data: Any) -> tuple[bool, bool, bool | None]:
+    fast_check, compiled, draft7 = validators(definition)
+    fast = fast_check(data)
     try:
-        fastjsonschema.compile(schema, use_default=False)(copy.deepcopy(data))
+        compiled(copy.deepcopy(data))
         reference = True
     except fastjsonschema.JsonSchemaValueException:
         reference = False
-    other = None if trailing_newline_string(data) else jsonschema.Draft7Validator(schema).is_valid(data)
+    other = None if trailing_newline_string(data) else draft7.is_valid(data)
     return fast, reference, other
+
+
+def single_mutations(data: Any) -> list[Any]:
+    """Every copy of ``data`` with one leaf replaced by a near miss, one key dropped or one added."""
+    found = []
+    for where in paths(data)[1:]:
+        parent = data
+        for step in where[:-1]:
+            parent = parent[step]
+        value = parent[where[-1]]
+        for replacement in NEAR_MISSES.get(type(value), ODD_VALUES) if not isinstance(value, bool) else [None, 1]:
+            found.append(_changed(data, where, lambda holder, key, new=replacement: holder.__setitem__(key, new)))
+        if isinstance(parent, dict):
+            found.append(_changed(data, where, lambda holder, key: holder.pop(key)))
+        if isinstance(value, dict):
+            for extra in ("extra", "text", "anchor", "position", "reverts", "backup", "new_sha256",
+                          "accepted_at", "approved_at", "metadata"):
+                found.append(_changed(data, where + (extra,), lambda holder, key: holder.__setitem__(key, "x")))
+    return found
+
+
+def _changed(data: Any, where: tuple[Any, ...], change: Any) -> Any:
+    data = copy.deepcopy(data)
+    holder = data
+    for step in where[:-1]:
+        holder = holder[step]
+    change(holder, where[-1])
+    return data
+
+
+@pytest.mark.parametrize("definition, sample", [(None, VALID), ("cell_meta", CELL_META)], ids=["section", "cell"])
+def test_every_single_mutation_gets_the_schemas_verdict(definition: str | None, sample: Any) -> None:
+    mutations = single_mutations(sample)
+    assert len(mutations) > 100 or definition == "cell_meta"
+    refused = 0
+    for mutated in mutations:
+        fast, reference, other = verdicts(definition, mutated)
+        assert fast == reference, mutated
+        assert other is None or fast == other, mutated
+        refused += not fast
+    assert refused > len(mutations) // 3  # the near misses mostly miss
 
 
 @pytest.mark.parametrize("definition, data", [(None, VALID), ("cell_meta", CELL_META),
