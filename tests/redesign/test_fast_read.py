@@ -419,3 +419,39 @@ def test_a_quick_command_parses_and_helps_as_with_the_whole_parser(argv: list[st
         sub = next(action for action in parser._actions if action.dest == "command")
         helps.append(sub.choices[argv[0]].format_help())
     assert helps[0] == helps[1]
+
+
+def rich_notebook() -> dict[str, Any]:
+    """Plain data of a 4.5 notebook with every kind of cell, output and attachment."""
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "P", "language": "python"},
+                                "language_info": {"name": "python"}})
+    nb.cells = [
+        new_markdown_cell("# T\n", id="m", attachments={"a.png": {"image/png": "iVBO"}}),
+        new_code_cell("print(1)\n1", id="c", execution_count=2, outputs=[
+            new_output("stream", name="stdout", text="1\n"),
+            new_output("execute_result", data={"text/plain": "1", "application/json": {"a": 1}},
+                       execution_count=2),
+            new_output("display_data", data={"image/png": "iVBO"}, metadata={"image/png": {"width": 1}}),
+            new_output("error", ename="E", evalue="v", traceback=["t"]),
+        ]),
+        new_raw_cell("raw", id="r", metadata={"format": "text/plain"}),
+    ]
+    return json.loads(nbformat.writes(nb))
+
+
+def test_the_fast_writer_never_accepts_what_nbformat_refuses() -> None:
+    """``write_notebook`` writes a plain notebook itself only when nbformat would accept it too."""
+    sample = read_notebook_data_of(rich_notebook())
+    assert jsonform.nbformat_problem(sample) is None
+    accepted = 0
+    for mutated in single_mutations(sample):
+        if jsonform.nbformat_problem(copy.deepcopy(mutated)) is None:
+            accepted += 1
+            nbformat.validate(nbformat.from_dict(copy.deepcopy(mutated)))  # raises if nbformat refuses
+    assert accepted > 10
+
+
+def read_notebook_data_of(data: dict[str, Any]) -> dict[str, Any]:
+    nb = jsonform.as_v45(copy.deepcopy(data))
+    assert nb is not None
+    return nb
