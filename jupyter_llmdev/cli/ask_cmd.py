@@ -26,6 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--replace", metavar="CELL_ID", help="replace this cell with the first generated one")
     parser.add_argument("--model", help="model for this request, e.g. gpt-4o or local:qwen2.5-coder")
     parser.add_argument("--dry-run", action="store_true", help="show the change as a diff; write nothing")
+    parser.add_argument("--no-markdown", action="store_true",
+                        help="the reply's prose stays in the output instead of becoming Markdown cells")
     parser.add_argument("--accept-cut", action="store_true",
                         help="keep a reply the output limit cut as it is (default: exit 3, write nothing)")
     parser.set_defaults(handler=run)
@@ -44,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
     target = args.after or (snapshot.cells[-1].id if snapshot.cells else None)
     config = cli_config(path)
     request = AskRequest(prompt=prompt, snapshot=snapshot, target_cell_id=target, replace_id=args.replace,
-                         model=args.model, accept_cut=args.accept_cut)
-    result = streamed(lambda sink: Engine(config).ask(request, sink))
+                         model=args.model, accept_cut=args.accept_cut, markdown=not args.no_markdown)
+    from .workflow_cmd import cli_say
+
+    result = streamed(lambda sink: Engine(config, say=cli_say(path)).ask(request, sink))
     if result.changeset is None:
         raise NoCells("The reply holds no cells; the notebook is unchanged.",
                       hint="Read the answer above; ask again saying which cells you want.", partial=result.text)

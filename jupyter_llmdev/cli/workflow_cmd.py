@@ -171,7 +171,7 @@ def _plan(args: argparse.Namespace) -> int:
 
         plan = current_plan(section)
         if plan is None:
-            show(f"No plan in {path} yet. Start one with `llmdev plan {path} PROMPT`.")
+            show(f"No plan in {path} yet. Start one with {cli_say(path)('plan PROMPT')}.")
         else:
             show(f"Plan {plan['id']} ({plan['status']})\n\n{plan['text']}")
         return 0
@@ -207,7 +207,7 @@ def _build(args: argparse.Namespace) -> int:
         no_plan = sys.stdin.read() if args.words == ["-"] else " ".join(args.words)
     elif len(args.words) > 1:
         raise CommandError("`build` takes one plan id.",
-                           hint=f"To build from a prompt without a plan: llmdev build {path} --no-plan PROMPT")
+                           hint=f"To build from a prompt without a plan: {cli_say(path)('build --no-plan PROMPT')}")
     elif args.words:
         ref = args.words[0]
     flow = _flow(path)
@@ -261,16 +261,16 @@ def _doc(args: argparse.Namespace) -> int:
     flow = _flow(path)
     text = " ".join(args.text)
     if text and args.action != "update":
-        raise CommandError(f"`doc {args.action}` takes no text.", hint=f"Usage: llmdev doc {path} update [TEXT]")
+        raise CommandError(f"`doc {args.action}` takes no text.", hint=f"Usage: {cli_say(path)('doc update [TEXT]')}")
     if args.action == "show":
         doc = flow.doc(section)
         if doc.text is None:
             show(f"No architecture doc found (looked for {doc.shown_path}); "
-                 f"`llmdev doc {path} update TEXT` asks the architect for one.")
+                 f"{cli_say(path)('doc update TEXT')} asks the architect for one.")
         else:
             show(doc.text, end="" if doc.text.endswith("\n") else "\n")
         if doc.pending:
-            _notes([f"pending proposal {doc.pending['id']}: `llmdev doc {path} accept` writes it."])
+            _notes([f"pending proposal {doc.pending['id']}: {cli_say(path)('doc accept')} writes it."])
         return 0
     if args.action == "update":
         step = flow.doc_update(section, snapshot, text, model=args.model)

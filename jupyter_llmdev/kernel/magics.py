@@ -228,7 +228,7 @@ class LLMMagics(Magics):
         instead = f" (it is meant to replace cell {first.cell_id})" if first.op == "replace" and not replace else ""
         rest = [edit for edit in edits if edit is not first]
         view.note(f"[llm] change {changeset.id} is kept in this kernel session only: no JupyterLab extension is "
-                  "connected, so the notebook file does not record it (`%llm log` lists it as session). Its first "
+                  f"connected, so the notebook file does not record it ({kernel_say('log')} lists it as session). Its first "
                   f"{first.after.cell_type} cell{instead} goes to the front end as the next input (VS Code and "
                   f"IPython put it {where}; a headless run drops it){'; the rest is shown below to copy' if rest else ''}."
                   f"{tail}")
@@ -306,7 +306,7 @@ class LLMMagics(Magics):
 
             from ..safety.terminal import printable
 
-            print(f"[llm] {printable(config.untrusted.message('`%llm trust`'))}", file=sys.stderr)
+            print(f"[llm] {printable(config.untrusted.message(kernel_say('trust')))}", file=sys.stderr)
         return config
 
     def _engine_for(self) -> Any:

@@ -57,6 +57,7 @@ class ChatRunner:
     def untrusted(self, notebook_dir: Path | None = None) -> dict[str, Any] | None:
         """What the project settings around ``notebook_dir`` lost for want of trust, for the panel."""
         from ..errors import LLMDevError
+        from .flow import panel_say
 
         try:
             decision = self.config(notebook_dir).untrusted
@@ -68,7 +69,7 @@ class ChatRunner:
         return {
             "settings_file": settings_file,
             "ignored": list(decision.ignored),
-            "message": decision.message("the Trust button (or `/trust`)").replace(
+            "message": decision.message(f"the Trust button (or {panel_say('trust')})").replace(
                 str(decision.pyproject), settings_file
             ),
         }

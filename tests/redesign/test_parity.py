@@ -211,3 +211,20 @@ def test_every_command_in_the_panel(jp_ws_fetch: Any, run: Any, llm_env: Any, jp
             assert [r["record"]["status"] for r in final["records"]][-1] == "draft"
     assert "`/PROMPT`" in seen["help"]
     _common(seen, llm_env)
+
+
+# -- the CLI's flags are the grammar's --------------------------------------------------------
+
+
+def test_the_cli_takes_every_flag_of_the_grammar() -> None:
+    """argparse spells the CLI's envelope (the notebook, --yes, --color), but every grammar flag is there."""
+    import argparse
+
+    from jupyter_llmdev.cli.main import build_parser
+
+    [subparsers] = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
+    for name, spec in COMMANDS.items():
+        assert name in subparsers.choices, f"`llmdev {name}` does not exist"
+        options = {option for action in subparsers.choices[name]._actions for option in action.option_strings}
+        missing = {f"--{flag}" for flag in spec.flags} - options
+        assert not missing, f"`llmdev {name}` lacks {sorted(missing)}"
