@@ -282,7 +282,7 @@ def test_hints_for_context_and_model_errors(openai_server: OpenAIServer,
     openai_server.script(Reply(fault="400_context"), Reply(fault="404_model"))
     with pytest.raises(ContextTooLong, match="context_budget"):
         run(llm_client)
-    with pytest.raises(ModelNotFound, match="llmdev config"):
+    with pytest.raises(ModelNotFound, match="the `config` command"):
         run(llm_client)
 
 

@@ -162,11 +162,11 @@ def _window_from_props(props: Any) -> Window | None:
 def models_hint(provider: str, facts: ServerFacts | None) -> str:
     """The hint of an unknown model: the server's own model ids (a few, bounded, printable)."""
     if facts is None or not facts.models:
-        return "Check the model name (`llmdev config` shows it) or set another model for this role."
+        return "Check the model name (the `config` command shows it) or set another model for this role."
     shown = []
     for model_id in facts.models[:_SHOWN_IDS]:
         clipped = model_id if len(model_id) <= _ID_CHARS else model_id[: _ID_CHARS - 3] + "..."
         shown.append(printable(clipped, keep_newlines=False))
     more = facts.model_count - len(shown)
     listed = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
-    return f"{provider} serves: {listed}. Set one of these for this role (`llmdev config` shows it)."
+    return f"{provider} serves: {listed}. Set one of these for this role (the `config` command shows it)."

@@ -201,7 +201,7 @@ def _connection_error(err: Exception, ctx: ErrorContext, *, after: str, partial:
     return ServerUnreachable(
         f"Cannot connect to {url} for {ep}{why}{after}.",
         hint="Check that the server is running and that base_url is right "
-        "(`llmdev config`, OPENAI_BASE_URL).",
+        "(the `config` command shows it; OPENAI_BASE_URL).",
         partial=partial,
     )
 
@@ -237,7 +237,7 @@ def _status_error(
             f"{url} answered 404 Not Found for chat completions with model "
             f"'{ctx.endpoint.model}'.",
             hint="Check base_url (OpenAI-compatible servers usually end in /v1) and the model "
-            "name (`llmdev config`).",
+            "name (the `config` command shows both).",
             partial=partial,
         )
     lowered = message.lower()
@@ -246,7 +246,7 @@ def _status_error(
     ):
         return ContextTooLong(
             f"The prompt is longer than {ep} accepts{_quote(message)}",
-            hint="Lower context_budget in the llmdev config, or send fewer cells.",
+            hint="Lower context_budget in the configuration, or send fewer cells.",
             partial=partial,
         )
     if status == 429:
@@ -266,7 +266,7 @@ def _status_error(
         )
     return BadRequest(
         f"{ep} rejected the request ({status}){_quote(message)}",
-        hint="Check this model's settings in the llmdev config.",
+        hint="Check this model's settings in the configuration (the `config` command shows them).",
         partial=partial,
     )
 
@@ -284,14 +284,14 @@ def timeout_error(
     if limit == "total_timeout":
         return LLMTimeout(
             f"The reply from {ep} took longer than {secs} s (total_timeout); {arrived}.",
-            hint="Raise total_timeout in the llmdev config, or ask for a smaller change.",
+            hint="Raise total_timeout in the configuration, or ask for a smaller change.",
             partial=partial,
         )
     if limit == "connect_timeout":
         return LLMTimeout(
             f"Could not connect to {url} for {ep} within {secs} s (connect_timeout).",
             hint="Check that the server is running and that base_url is right, or raise "
-            "connect_timeout in the llmdev config.",
+            "connect_timeout in the configuration.",
             partial=partial,
         )
     if limit == "between_tokens_timeout":
@@ -299,12 +299,12 @@ def timeout_error(
             f"{ep} sent no token for {secs} s in the middle of its reply "
             f"(between_tokens_timeout); {arrived}.",
             hint=f"Check that the server at {url} is not overloaded, or raise "
-            "between_tokens_timeout in the llmdev config.",
+            "between_tokens_timeout in the configuration.",
             partial=partial,
         )
     return LLMTimeout(
         f"No reply from {ep} within {secs} s (first_token_timeout).",
         hint="A busy server may keep a request queued, or read a long prompt, that long: "
-        f"raise first_token_timeout in the llmdev config, or check the server at {url}.",
+        f"raise first_token_timeout in the configuration, or check the server at {url}.",
         partial=partial,
     )

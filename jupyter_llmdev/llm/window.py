@@ -60,7 +60,7 @@ def fit(prompt: int, window: Window | None, max_output: int, describe: str) -> F
         raise ContextTooLong(
             f"The prompt is about {_n(prompt)} tokens and {describe} has a context window of "
             f"{_n(window.tokens)} ({window.source}): no room for a reply, so nothing was sent.",
-            hint="Lower context_budget in the llmdev config or send fewer cells; if the window "
+            hint="Lower context_budget in the configuration or send fewer cells; if the window "
             "is wrong, set context_window.",
         )
     if room < max_output:

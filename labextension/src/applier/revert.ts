@@ -6,7 +6,9 @@ import { ApplyError, ChangeNotFound, RevertConflict } from './errors.js';
 import { checkRevertable } from './presence.js';
 import { Section, readSection } from './section.js';
 
-const FORCE_HINT = 'Use --force to revert anyway (your edits to those cells will be lost).';
+/** The panel's spelling (only the panel reverts in the browser): how to go over later edits. */
+const forceHint = (id: string): string =>
+  `To revert anyway, type /revert ${id} --force (your edits to those cells will be lost).`;
 
 /** Options of a revert. */
 export interface RevertOptions {
@@ -92,7 +94,7 @@ export function planRevert(
       `Cannot revert change ${change.id}: ${found.length} cell(s) changed since it: ` +
         found.map(([, description]) => description).join(', ') +
         '.',
-      FORCE_HINT,
+      forceHint(change.id),
       found.map(([cellId]) => cellId)
     );
   }
