@@ -41,7 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Apply the inverse of a change, recorded as a new change. The diff of what the revert "
         "writes (each cell: now -> restored) is printed first; on a terminal you are asked to confirm, "
         "otherwise nothing is written without --yes. Refuses when a cell was edited since the change, "
-        "unless --force (those edits are then lost).",
+        "unless --force (those edits are then lost). It writes the saved file: for a notebook open in "
+        "JupyterLab, revert from the LLM panel's History (or /revert CHANGE there) instead.",
     )
     revert.add_argument("notebook", help="the .ipynb file")
     revert.add_argument("change", help="change id or unique prefix")
