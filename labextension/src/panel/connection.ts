@@ -2,7 +2,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { ChatRequest, ClientMessage, ServerMessage } from '../wire.js';
+import { ChatRequest, ClientMessage, ERROR_CODES, ServerMessage } from '../wire.js';
 
 /** Receives the server's messages for one request. */
 export type RequestHandler = (message: ServerMessage) => void;
@@ -106,7 +106,7 @@ export class ChatConnection {
       handler({
         type: 'error',
         id,
-        code: 'disconnected',
+        code: ERROR_CODES.disconnected,
         message: 'The connection to the Jupyter server was lost; nothing was inserted. Send again when it is back.'
       });
     }

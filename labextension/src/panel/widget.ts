@@ -9,7 +9,7 @@ import { Widget } from '@lumino/widgets';
 
 import { LLMDevError, RecordUpsert, SharedNotebookDoc, applyChangeSet, storeRecords } from '../applier/index.js';
 import { notebookSnapshot } from '../live/snapshot.js';
-import { ChatDone, PROTOCOL_VERSION, ServerMessage } from '../wire.js';
+import { ChatDone, ERROR_CODES, PROTOCOL_VERSION, ServerMessage } from '../wire.js';
 import { ChatConnection } from './connection.js';
 import { build, button } from './dom.js';
 import { Exchange } from './exchange.js';
@@ -272,9 +272,9 @@ export class LLMPanel extends Widget {
     } else if (message.type === 'error') {
       const asked = this._running?.answers ?? this._running?.line ?? null;
       this._finish();
-      if (message.code === 'cancelled') {
+      if (message.code === ERROR_CODES.cancelled) {
         exchange.note(message.message);
-      } else if (message.code === 'cut') {
+      } else if (message.code === ERROR_CODES.cut) {
         // incomplete: nothing inserted or stored until the user picks Continue or Insert anyway
         exchange.incomplete(message.message, line => this._pick(line, asked));
       } else {
