@@ -143,3 +143,41 @@ def test_vectors_cover_the_required_cases() -> None:
     }
     assert required <= names
     assert len({path.stem.split("-", 1)[1] for path in VECTORS}) == len(VECTORS), "names are unique"
+
+
+RECORD_VECTORS = sorted((VECTOR_DIR / "records").glob("*.json"))
+
+
+def record_notebook(vector: dict[str, Any]) -> Any:
+    """A one-cell notebook holding the vector's ``section`` (none when the vector has none)."""
+    metadata: dict[str, Any] = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    if "section" in vector:
+        metadata["jupyter_llmdev"] = vector["section"]
+    cell = {"id": "a", "cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [],
+            "execution_count": None}
+    data = {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata, "cells": [cell]}
+    return nbformat.reads(json.dumps(data), as_version=4)
+
+
+@pytest.mark.parametrize("path", RECORD_VECTORS, ids=[path.stem for path in RECORD_VECTORS])
+def test_record_vector(path: Path) -> None:
+    """notebook/records.py stores workflow records as labextension's storeRecords does."""
+    from jupyter_llmdev.notebook.records import commit
+
+    vector = json.loads(path.read_text(encoding="utf-8"))
+    assert path.stem.split("-", 1)[1] == vector["name"]
+    nb = record_notebook(vector)
+    updates = [(upsert["kind"], upsert["record"]) for upsert in vector["upserts"]]
+    if "error" in vector:
+        expect_error(nb, vector["error"], lambda: commit(nb, updates))
+        assert json.loads(json.dumps(nb["metadata"].get("jupyter_llmdev"))) == vector.get("section")
+        return
+    commit(nb, updates)
+    assert json.loads(json.dumps(nb["metadata"]["jupyter_llmdev"])) == vector["expected"]
+    nbformat.validate(nb)
+
+
+def test_record_vectors_cover_the_required_cases() -> None:
+    names = {json.loads(path.read_text(encoding="utf-8"))["name"] for path in RECORD_VECTORS}
+    assert {"store-into-no-section", "store-replaces-same-id-in-place", "store-error-unknown-kind",
+            "store-error-schema-all-or-nothing", "store-error-corrupt-section"} <= names

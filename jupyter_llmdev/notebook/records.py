@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..errors import ChangeNotFound
+from ..errors import ChangeNotFound, MetadataError
 from .changeset import ChangeSet
 
 __all__ = ["RECORD_KINDS", "Upsert", "commit", "find_record", "now", "upsert"]
@@ -44,10 +45,25 @@ def find_record(records: Sequence[dict[str, Any]], ref: str, noun: str, listing:
 
 
 def upsert(section: dict[str, Any], updates: Iterable[Upsert]) -> None:
-    """Put each record into ``section[kind]``: in place of the record with its id, else appended."""
+    """Put each record into ``section[kind]``: in place of the record with its id, else appended.
+
+    The twin of ``upsertRecords`` in ``labextension/src/applier/records.ts``; both run the
+    vectors in ``tests/vectors/records/``. Raises :class:`MetadataError` for an unknown kind or a
+    record without a string id (the records may come from a kernel or the panel); the schema
+    check of the result is the caller's (:func:`commit`).
+    """
     for kind, record in updates:
         if kind not in RECORD_KINDS:
-            raise ValueError(f"unknown record kind {kind!r}; use one of {', '.join(RECORD_KINDS)}")
+            raise MetadataError(
+                f"jupyter-llmdev got a record of unknown kind {json.dumps(kind)[:40]} "
+                f"(expected {', '.join(RECORD_KINDS)}).",
+                hint="Nothing was changed in metadata.jupyter_llmdev; upgrade jupyter-llmdev to matching versions.",
+            )
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise MetadataError(
+                f"jupyter-llmdev got a {kind} record without a string id.",
+                hint="Nothing was changed in metadata.jupyter_llmdev.",
+            )
         records = section.setdefault(kind, [])
         for position, existing in enumerate(records):
             if existing.get("id") == record["id"]:

@@ -1,6 +1,9 @@
 /** storeRecords: workflow records from a kernel or the server, stored in the notebook's section. */
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { YNotebook } from '@jupyter/ydoc';
 
@@ -113,3 +116,41 @@ both('an unknown kind or a record without id is refused', undefined, (doc, read)
 both('a corrupt section is not overwritten', { schema_version: 1, changes: 'nope', plans: [], reviews: [] }, (doc, read) => {
   refused(doc, read, [{ kind: 'plans', record: DRAFT }], /corrupt/);
 });
+
+/** tests/vectors/records/*.json: the same cases tests/test_vectors.py runs through records.py. */
+interface RecordVector {
+  name: string;
+  section?: JSONObject;
+  upserts: { kind: string; record: unknown }[];
+  expected?: JSONObject;
+  error?: string;
+}
+
+const RECORD_VECTOR_DIR = resolve(
+  process.env.LLMDEV_VECTOR_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../tests/vectors'),
+  'records'
+);
+const RECORD_VECTORS = readdirSync(RECORD_VECTOR_DIR).filter(name => name.endsWith('.json')).sort();
+
+test('the record vectors are there', () => {
+  assert.ok(RECORD_VECTORS.length >= 5, `no record vectors in ${RECORD_VECTOR_DIR}`);
+});
+
+for (const file of RECORD_VECTORS) {
+  const vector = JSON.parse(readFileSync(join(RECORD_VECTOR_DIR, file), 'utf-8')) as RecordVector;
+  both(`vector ${vector.name}`, vector.section, (doc, read) => {
+    if (vector.error !== undefined) {
+      const before = read();
+      assert.throws(() => storeRecords(doc, vector.upserts), (error: unknown) => {
+        assert.ok(error instanceof LLMDevError, String(error));
+        assert.equal(error.name, vector.error);
+        assert.ok(error.message.split('\n').length <= 3, error.message);
+        return true;
+      });
+      assert.deepEqual(read(), before, 'the notebook changed although the records were refused');
+      return;
+    }
+    storeRecords(doc, vector.upserts);
+    assert.deepEqual(read().jupyter_llmdev, vector.expected);
+  });
+}

@@ -1,4 +1,7 @@
-/** Workflow records (plans, reviews, docs) in the notebook's section: upsert, as notebook/records.py. */
+/**
+ * Workflow records (plans, reviews, docs) in the notebook's section: upsert, as notebook/records.py.
+ * Both run the vectors in tests/vectors/records/ (see tests/vectors/README.md).
+ */
 import { JSONObject } from './changeset.js';
 import { NotebookDoc } from './doc.js';
 import { MetadataError } from './errors.js';
