@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from notebooks import write_notebook
 from openai_server import OpenAIServer, Reply
+import test_server as _server_tests
 from pytest_jupyter.jupyter_server import *  # noqa: F403 - the jp_* fixtures of the server test
 from shells import run_cell, shell_with_extension
 
@@ -82,19 +82,9 @@ def test_kernel_magic_sends_the_path_inside_the_project(project: Path, openai_en
 # -- the server: paths relative to its root folder ------------------------------------------
 
 
-@pytest.fixture
-def jp_server_config() -> Any:
-    from traitlets.config import Config
-
-    return Config({"ServerApp": {"jpserver_extensions": {"jupyter_llmdev": True, "jupyter_server_terminals": False},
-                                 "allow_unauthenticated_access": False}})
-
-
-@pytest.fixture
-def run(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[Any]:
-    asyncio.set_event_loop(jp_asyncio_loop)
-    yield jp_asyncio_loop.run_until_complete
-    asyncio.set_event_loop(None)
+# the server tests' fixtures: our extension only, no unauthenticated access; run on the server's loop
+jp_server_config = _server_tests.jp_server_config
+run = _server_tests.run
 
 
 def test_server_ask_sends_the_path_inside_the_root(jp_ws_fetch, jp_root_dir: Path, run, openai_env: OpenAIServer,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+import test_server as _server_tests
 from pytest_jupyter.jupyter_server import *  # noqa: F403  (jp_ws_fetch, jp_root_dir, ...)
 
 from jupyter_llmdev import PROTOCOL_VERSION
@@ -155,19 +155,9 @@ def test_cli_export_never_opens_notebooks_an_existing_module_names_outside_the_p
 # the panel's Export on a real jupyter_server
 
 
-@pytest.fixture
-def jp_server_config() -> Any:
-    from traitlets.config import Config
-
-    return Config({"ServerApp": {"jpserver_extensions": {"jupyter_llmdev": True, "jupyter_server_terminals": False},
-                                 "allow_unauthenticated_access": False}})
-
-
-@pytest.fixture
-def run(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[Any]:
-    asyncio.set_event_loop(jp_asyncio_loop)
-    yield jp_asyncio_loop.run_until_complete
-    asyncio.set_event_loop(None)
+# the server tests' fixtures: our extension only, no unauthenticated access; run on the server's loop
+jp_server_config = _server_tests.jp_server_config
+run = _server_tests.run
 
 
 def export_request(path: str, line: str = "/export") -> str:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from lab_page import browser_page
 from labserver import (
-    ARTIFACTS,
     CHROMIUM_ARGS,
     LABEXT_BUILD,
     LabServer,
@@ -66,16 +66,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh browser context and page; a screenshot goes to test-artifacts/ when the test fails."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"))
-    context.close()
+    """A fresh browser context and page (see :func:`browser_page`)."""
+    with browser_page(browser, request) as fresh:
+        yield fresh
 
 
 @pytest.hookimpl(wrapper=True)

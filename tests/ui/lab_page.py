@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import nbformat
+import pytest
+from labserver import ARTIFACTS
 
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 CELL = f"{NOTEBOOK} .jp-Cell"
@@ -179,3 +183,20 @@ def switch_to_notebook(page: Any, path: str) -> None:
         "(path) => { const w = window.jupyterapp.shell.currentWidget; return w && w.context && w.context.path === path; }",
         arg=path,
     )
+
+
+@contextmanager
+def browser_page(browser: Any, request: pytest.FixtureRequest, suffix: str = "") -> Iterator[Any]:
+    """A fresh browser context and page; a screenshot (``failed-TEST{suffix}.png``) goes to
+    test-artifacts/ when the test fails."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}{suffix}.png"))
+        context.close()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from lab_page import (
+    browser_page,
     CELL,
     live_notebook,
     open_notebook,
@@ -41,15 +42,8 @@ def collab_lab(tmp_path_factory: pytest.TempPathFactory, llm_server: OpenAIServe
 @pytest.fixture
 def other_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A second browser context and page: the collaborator."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}-other.png"))
-    context.close()
+    with browser_page(browser, request, "-other") as page:
+        yield page
 
 
 def _converged(pages: list[Any], count: int, timeout: float = 30.0) -> dict[str, Any]:
