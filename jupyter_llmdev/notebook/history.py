@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import ChangeNotFound
 from ..safety.terminal import printable
 from .changeset import ChangeSet, Edit
 from .metadata import read_section
 from .presence import Presence, presence_of
+from .records import find_record
 
 __all__ = ["diff_change", "diff_changeset", "find_change", "latest_change", "log_lines", "show_change"]
 
@@ -45,27 +45,8 @@ def find_change(section_or_nb: Any, id_or_prefix: str) -> ChangeSet:
     :class:`ChangeNotFound` (listing recent ids) when none matches, and when a prefix matches
     more than one change.
     """
-    records = _section(section_or_nb)["changes"]
-    query = (id_or_prefix or "").strip()
-    recent = ", ".join(record["id"] for record in reversed(records[-5:]))
-    known = (
-        f"Recent changes, newest first: {recent} (see `log`)."
-        if recent
-        else ("This notebook has no recorded changes yet.")
-    )
-    if not query:
-        raise ChangeNotFound("Give a change id, or a unique prefix of one.", hint=known)
-    exact = [record for record in records if record["id"] == query]
-    matches = exact or [r for r in records if r["id"].lower().startswith(query.lower())]
-    if not matches:
-        raise ChangeNotFound(f"This notebook has no change {query!r}.", hint=known)
-    if len(matches) > 1:
-        ids = ", ".join(record["id"] for record in matches[:6])
-        raise ChangeNotFound(
-            f"{query!r} is ambiguous: it starts {len(matches)} change ids ({ids}).",
-            hint="Give more characters of the id.",
-        )
-    return ChangeSet.from_dict(matches[0])
+    record = find_record(_section(section_or_nb)["changes"], id_or_prefix, "change", "see `log`")
+    return ChangeSet.from_dict(record)
 
 
 def latest_change(nb: Any, *, status: str | None = "applied") -> ChangeSet | None:

@@ -24,17 +24,23 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def find_record(records: Sequence[dict[str, Any]], ref: str, noun: str, listing: str) -> dict[str, Any]:
-    """The record whose id is ``ref`` or starts with it (``noun`` names the kind in messages).
+def find_record(records: Sequence[dict[str, Any]], ref: str | None, noun: str, listing: str) -> dict[str, Any]:
+    """The record whose id is ``ref`` or starts with it (case-insensitive); ``noun`` names the kind.
 
-    Raises :class:`ChangeNotFound` naming the recent ids when none matches or a prefix is
-    ambiguous; ``listing`` says where the user can see the ids.
+    The one id-prefix lookup of the package: changes (``history.find_change``), plans and
+    reviews all go through it, so every front end gives the same answers. An exact id wins over
+    a prefix. Raises :class:`ChangeNotFound` naming the recent ids when ``ref`` is empty or
+    matches nothing, and the candidates when a prefix is ambiguous; ``listing`` says where the
+    user can see the ids (e.g. ``see `log```).
     """
-    query = ref.strip()
+    query = (ref or "").strip()
     recent = ", ".join(record["id"] for record in reversed(records[-5:]))
-    known = f"Recent {noun}s, newest first: {recent} ({listing})." if recent else f"This notebook has no {noun}s yet."
+    known = (f"Recent {noun}s, newest first: {recent} ({listing})." if recent
+             else f"This notebook has no recorded {noun}s yet.")
+    if not query:
+        raise ChangeNotFound(f"Give a {noun} id, or a unique prefix of one.", hint=known)
     exact = [record for record in records if record["id"] == query]
-    matches = exact or [record for record in records if query and record["id"].lower().startswith(query.lower())]
+    matches = exact or [record for record in records if record["id"].lower().startswith(query.lower())]
     if not matches:
         raise ChangeNotFound(f"This notebook has no {noun} {query!r}.", hint=known)
     if len(matches) > 1:

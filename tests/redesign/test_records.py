@@ -1,0 +1,81 @@
+"""Issue 10, "Typed records ... One implementation each": one id-prefix lookup for changes,
+plans and reviews (same answers, same wording), and the engine writes no files.
+
+The record upsert's own cases are the shared Py/TS vectors in ``tests/vectors/records/``
+(``tests/test_vectors.py::test_record_vector`` and ``npm run test:records``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import jupyter_llmdev
+from jupyter_llmdev.errors import ChangeNotFound
+from jupyter_llmdev.notebook.changeset import ChangeSet
+from jupyter_llmdev.notebook.history import find_change
+from jupyter_llmdev.notebook.metadata import empty_section
+from jupyter_llmdev.notebook.plans import find_plan
+from jupyter_llmdev.notebook.reviews import find_review
+
+PACKAGE = Path(jupyter_llmdev.__file__).parent
+IDS = ["1a2b3c4d", "9f8e7d6c", "9f8e"]
+
+
+def _section_with(kind: str) -> dict[str, Any]:
+    """A section whose ``kind`` list holds records with the ids in IDS (oldest first)."""
+    section = empty_section()
+    for number, record_id in enumerate(IDS):
+        if kind == "changes":
+            record = ChangeSet([], role="ask", id=record_id, time=f"2026-11-25T1{number}:00:00Z").to_dict()
+            record["status"] = "applied"
+        else:
+            record = {"id": record_id, "status": "draft", "text": "t"}
+        section[kind].append(record)
+    return section
+
+
+LOOKUPS: list[tuple[str, str, str, Callable[[dict[str, Any], str], Any]]] = [
+    ("changes", "change", "see `log`", find_change),
+    ("plans", "plan", "see `plan`", find_plan),
+    ("reviews", "review", "see `review`", find_review),
+]
+
+
+def _id(found: Any) -> str:
+    return found.id if isinstance(found, ChangeSet) else found["id"]
+
+
+def _refusal(lookup: Callable[[dict[str, Any], str], Any], section: dict[str, Any], ref: str) -> str:
+    with pytest.raises(ChangeNotFound) as info:
+        lookup(section, ref)
+    text = str(info.value)
+    assert 1 <= len(text.splitlines()) <= 3, text
+    return text
+
+
+@pytest.mark.parametrize(("kind", "noun", "listing", "lookup"), LOOKUPS, ids=[kind for kind, *_ in LOOKUPS])
+def test_every_id_lookup_answers_alike(kind: str, noun: str, listing: str,
+                                       lookup: Callable[[dict[str, Any], str], Any]) -> None:
+    section = _section_with(kind)
+    assert _id(lookup(section, "9f8e")) == "9f8e"  # an exact id wins over the longer ids it starts
+    assert _id(lookup(section, "1A2B")) == "1a2b3c4d"  # a prefix, any case
+    assert _id(lookup(section, " 9f8e7 ")) == "9f8e7d6c"
+    recent = f"Recent {noun}s, newest first: 9f8e, 9f8e7d6c, 1a2b3c4d ({listing})."
+    assert _refusal(lookup, section, "zz") == f"This notebook has no {noun} 'zz'.\n{recent}"
+    assert _refusal(lookup, section, "9f") == (
+        f"'9f' is ambiguous: it starts 2 {noun} ids (9f8e7d6c, 9f8e).\nGive more characters of the id.")
+    assert _refusal(lookup, section, "  ") == f"Give a {noun} id, or a unique prefix of one.\n{recent}"
+    assert _refusal(lookup, empty_section(), "1a") == (
+        f"This notebook has no {noun} '1a'.\nThis notebook has no recorded {noun}s yet.")
+
+
+def test_one_prefix_match_in_the_package() -> None:
+    """Matching an id by prefix is written once (notebook/records.py::find_record)."""
+    pattern = re.compile(r"\[[\"']id[\"']\][^\n]*\.startswith\(")
+    places = [path.relative_to(PACKAGE).as_posix() for path in sorted(PACKAGE.rglob("*.py"))
+              if pattern.search(path.read_text(encoding="utf-8"))]
+    assert places == ["notebook/records.py"]
