@@ -282,13 +282,14 @@ def _doc(args: argparse.Namespace) -> int:
             show(outcome.diff)
         _notes(outcome.notes)
         return 0
-    from ..engine.doc import write_doc
+    from ..notebook.docs import write_accepted_doc
     from ..engine.workflow import local_user
     from ..notebook.records import commit
 
     outcome = flow.doc_accept(section, user=local_user())
     commit(nb, outcome.records)  # checked before the doc is written
-    write_doc(outcome)
+    write_accepted_doc(outcome.path, outcome.new_text,
+                       previous=outcome.previous, backup=outcome.backup)
     from ..notebook.io import write_notebook
 
     write_notebook(path, nb)

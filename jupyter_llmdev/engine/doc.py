@@ -2,7 +2,9 @@
 
 ``doc update`` asks the architect for the whole new document after the newest built plan and
 stores it as a pending proposal (shown as a unified diff); only ``doc accept`` writes the file,
-after keeping the previous version in ``.llmdev/doc-history/`` next to it. Accepting refuses
+after keeping the previous version in ``.llmdev/doc-history/`` next to it. This module decides
+(which file, which backup name, both confined); the front ends write, with
+``notebook.docs.write_accepted_doc``. Accepting refuses
 when the file changed since the proposal was made.
 """
 
@@ -14,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomicfile import write_atomic
 from ..errors import CommandError, IncompleteReply
 from ..notebook import docs, plans
 from ..notebook.snapshot import NotebookSnapshot
@@ -24,7 +25,7 @@ from .workflow import plan_brief
 if TYPE_CHECKING:
     from .workflow import Workflow
 
-__all__ = ["BACKUP_DIR", "DocOutcome", "DocView", "accept_doc", "doc_target", "doc_update_step", "show_doc", "write_doc"]
+__all__ = ["BACKUP_DIR", "DocOutcome", "DocView", "accept_doc", "doc_target", "doc_update_step", "show_doc"]
 
 #: where previous versions go, relative to the doc's folder
 BACKUP_DIR = Path(".llmdev") / "doc-history"
@@ -123,7 +124,8 @@ def doc_update_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookS
 
 
 def accept_doc(flow: Workflow, section: dict[str, Any], *, user: str) -> DocOutcome:
-    """The pending proposal accepted by ``user``; the front end stores it, then calls :func:`write_doc`.
+    """The pending proposal accepted by ``user``; the front end stores it, then writes the file
+    (``notebook.docs.write_accepted_doc``: the engine writes no files).
 
     The file written is the doc the configuration names now (:func:`doc_target`), never a path
     read from the notebook: the record's ``path`` is only compared with it, so a crafted proposal
@@ -164,14 +166,6 @@ def doc_target(flow: Workflow) -> Path:
 
         path = confine(path, flow.config.root, what="the architecture doc")
     return path
-
-
-def write_doc(outcome: DocOutcome) -> None:
-    """Write an accepted doc: the backup first, then the new text atomically (temp file + rename)."""
-    if outcome.previous is not None and outcome.backup is not None:
-        outcome.backup.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(outcome.backup, outcome.previous)
-    write_atomic(outcome.path, outcome.new_text)
 
 
 def unified_diff(old: str, new: str, name: str) -> str:

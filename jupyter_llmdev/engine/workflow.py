@@ -198,7 +198,8 @@ class Workflow:
         return doc_update_step(self, section, snapshot, instructions, model=model, exclude=exclude)
 
     def doc_accept(self, section: dict[str, Any], *, user: str) -> DocOutcome:
-        """Accept the pending proposal; write it with :func:`~.doc.write_doc` after storing nothing failed."""
+        """Accept the pending proposal; the front end writes it (``notebook.docs.write_accepted_doc``)
+        once the records are checked."""
         from .doc import accept_doc
 
         return accept_doc(self, section, user=user)

@@ -165,12 +165,13 @@ class WorkflowCommands:
                 show(outcome.diff, rich=rich, markdown=f"```diff\n{outcome.diff}\n```")
             self._notes(view, outcome.notes, _tail(outcome.record))
             return
-        from ..engine.doc import write_doc
+        from ..notebook.docs import write_accepted_doc
         from ..engine.workflow import local_user
 
         outcome = flow.doc_accept(here.section, user=local_user())
         self.magics.session.check(outcome.records)
-        write_doc(outcome)
+        write_accepted_doc(outcome.path, outcome.new_text,
+                           previous=outcome.previous, backup=outcome.backup)
         self._store(outcome.records, here)
         self._notes(StreamView(rich=rich), outcome.notes)
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from .changeset import new_change_id
 from .records import now
 
-__all__ = ["accepted", "digest", "new_proposal", "pending_proposal", "superseded"]
+__all__ = [
+    "accepted", "digest", "new_proposal", "pending_proposal", "superseded", "write_accepted_doc",
+]
 
 
 def digest(text: str) -> str:
@@ -64,3 +67,19 @@ def accepted(record: dict[str, Any], *, user: str, backup: str | None) -> dict[s
     updated.update(status="accepted", new_sha256=digest(text), backup=backup, accepted_at=now(),
                    accepted_by=user or "unknown")
     return updated
+
+
+def write_accepted_doc(path: Path, text: str, *, previous: str | None, backup: Path | None) -> None:
+    """Write an accepted doc: the previous text to ``backup`` first, then ``text`` atomically.
+
+    Called by the front ends (CLI, magics, server) after the records are checked, never by the
+    engine, which only decides: ``engine.doc.accept_doc`` confines ``path`` to the project (and the
+    server's root) and picks ``backup`` inside the doc's ``.llmdev/doc-history/``, so the paths
+    arrive checked. A failure here leaves the previous doc in place (temp file + rename).
+    """
+    from ..atomicfile import write_atomic  # here: reading doc records needs no file writing
+
+    if previous is not None and backup is not None:
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(backup, previous)
+    write_atomic(path, text)

@@ -24,7 +24,9 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def find_record(records: Sequence[dict[str, Any]], ref: str | None, noun: str, listing: str) -> dict[str, Any]:
+def find_record(
+    records: Sequence[dict[str, Any]], ref: str | None, noun: str, listing: str
+) -> dict[str, Any]:
     """The record whose id is ``ref`` or starts with it (case-insensitive); ``noun`` names the kind.
 
     The one id-prefix lookup of the package: changes (``history.find_change``), plans and
@@ -40,13 +42,16 @@ def find_record(records: Sequence[dict[str, Any]], ref: str | None, noun: str, l
     if not query:
         raise ChangeNotFound(f"Give a {noun} id, or a unique prefix of one.", hint=known)
     exact = [record for record in records if record["id"] == query]
-    matches = exact or [record for record in records if record["id"].lower().startswith(query.lower())]
+    lowered = query.lower()
+    matches = exact or [record for record in records if record["id"].lower().startswith(lowered)]
     if not matches:
         raise ChangeNotFound(f"This notebook has no {noun} {query!r}.", hint=known)
     if len(matches) > 1:
         ids = ", ".join(record["id"] for record in matches[:6])
-        raise ChangeNotFound(f"{query!r} is ambiguous: it starts {len(matches)} {noun} ids ({ids}).",
-                             hint="Give more characters of the id.")
+        raise ChangeNotFound(
+            f"{query!r} is ambiguous: it starts {len(matches)} {noun} ids ({ids}).",
+            hint="Give more characters of the id.",
+        )
     return matches[0]
 
 
@@ -63,7 +68,8 @@ def upsert(section: dict[str, Any], updates: Iterable[Upsert]) -> None:
             raise MetadataError(
                 f"jupyter-llmdev got a record of unknown kind {json.dumps(kind)[:40]} "
                 f"(expected {', '.join(RECORD_KINDS)}).",
-                hint="Nothing was changed in metadata.jupyter_llmdev; upgrade jupyter-llmdev to matching versions.",
+                hint="Nothing was changed in metadata.jupyter_llmdev; "
+                "upgrade jupyter-llmdev to matching versions.",
             )
         if not isinstance(record, dict) or not isinstance(record.get("id"), str):
             raise MetadataError(

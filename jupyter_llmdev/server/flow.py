@@ -166,13 +166,14 @@ class _Run:
             return
         import asyncio
 
-        from ..engine.doc import write_doc
+        from ..notebook.docs import write_accepted_doc
 
         # in a worker thread: it diffs the proposal (stored model text) against the file, and
         # difflib is far from linear on crafted text; the server's loop must not wait for it
         outcome = await asyncio.to_thread(self.flow.doc_accept, self.section, user=self.user)
         _check(outcome.records)
-        write_doc(outcome)
+        write_accepted_doc(outcome.path, outcome.new_text,
+                           previous=outcome.previous, backup=outcome.backup)
         self._done("\n".join(outcome.notes), outcome=outcome)
 
     async def cmd_log(self) -> None:

@@ -79,3 +79,35 @@ def test_one_prefix_match_in_the_package() -> None:
     places = [path.relative_to(PACKAGE).as_posix() for path in sorted(PACKAGE.rglob("*.py"))
               if pattern.search(path.read_text(encoding="utf-8"))]
     assert places == ["notebook/records.py"]
+
+
+#: what writing a file looks like in source; the engine decides, the front ends write
+FILE_WRITES = re.compile(r"write_atomic|write_text|write_bytes|\.mkdir\(|\.touch\(|os\.replace|"
+                         r"open\([^)]*[\"'][wax]b?\+?[\"']")
+
+
+def test_the_engine_writes_no_files() -> None:
+    """``doc accept`` is decided in engine/doc.py and written by the front ends
+    (``notebook.docs.write_accepted_doc``), so an engine run cannot touch the disk."""
+    writers = [path.name for path in sorted((PACKAGE / "engine").glob("*.py"))
+               if FILE_WRITES.search(path.read_text(encoding="utf-8"))]
+    assert writers == []
+    front_ends = ["cli/workflow_cmd.py", "kernel/workflow_magics.py", "server/flow.py"]
+    for name in front_ends:
+        assert "write_accepted_doc(" in (PACKAGE / name).read_text(encoding="utf-8"), name
+
+
+def test_an_accepted_doc_is_written_after_its_backup(tmp_path: Path) -> None:
+    from jupyter_llmdev.notebook.docs import write_accepted_doc
+
+    doc = tmp_path / "ARCHITECTURE.md"
+    doc.write_text("# old\n", encoding="utf-8")
+    backup = tmp_path / ".llmdev" / "doc-history" / "ARCHITECTURE.20261125T100000Z.md"
+    write_accepted_doc(doc, "# new\n", previous="# old\n", backup=backup)
+    assert doc.read_text(encoding="utf-8") == "# new\n"
+    assert backup.read_text(encoding="utf-8") == "# old\n"
+    fresh = tmp_path / "sub" / "DOC.md"
+    fresh.parent.mkdir()
+    write_accepted_doc(fresh, "# first\n", previous=None, backup=None)
+    assert fresh.read_text(encoding="utf-8") == "# first\n"
+    assert sorted(p.name for p in fresh.parent.iterdir()) == ["DOC.md"]
