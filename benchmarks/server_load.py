@@ -85,11 +85,15 @@ class StatusProbe(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.token, self.interval = port, token, interval
         self.samples: list[float] = []
+        #: seconds since the probe started, for each sample (where the slow ones fall)
+        self.offsets: list[float] = []
         self.halt = threading.Event()
 
     def run(self) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        began = time.perf_counter()
         while not self.halt.is_set():
+            self.offsets.append(time.perf_counter() - began)
             self.samples.append(status_once(self.port, self.token, connection))
             self.halt.wait(self.interval)
         connection.close()
@@ -172,6 +176,8 @@ def main() -> int:
     print(f"GET /api/status idle: p50 {idle_p50:.1f} ms, p99 {idle_p99:.1f} ms ({len(idle.samples)} requests)")
     print(f"GET /api/status busy: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms "
           f"({len(busy.samples)} requests)")
+    slowest = sorted(zip(busy.samples, busy.offsets), reverse=True)[:5]
+    print("slowest busy probes: " + ", ".join(f"{ms:.0f} ms at {at:.1f} s" for ms, at in slowest))
     print(f"goal p99 < {GOAL_P99_MS:.0f} ms under load: {'met' if p99 < GOAL_P99_MS else 'NOT met'}")
     failures = [outcome for _, outcome in results if outcome != "done"]
     if failures:

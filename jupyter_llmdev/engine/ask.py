@@ -86,13 +86,20 @@ class Engine:
 
     async def aask(self, request: AskRequest, on_event: EventSink | None = None, *,
                    resume: tuple[str, Any] | None = None) -> AskResult:
-        """Run ``ask`` on the event loop (server extension); cancellation propagates."""
+        """Run ``ask`` on the event loop (server extension); cancellation propagates.
+
+        Building the context (reading the doc, fitting the cells) runs in a worker thread, like
+        the parsing of the reply: many requests at once must not hold the server's loop.
+        """
+        import asyncio
+
         from .cut import keep_cut
         from .steps import arun_step
 
         if resume is not None and resume[0] == "as-is":
             return keep_cut(resume[1])  # type: ignore[no-any-return]
-        return await arun_step(self._step(request, resume), self._client, on_event or ignore)
+        step = await asyncio.to_thread(self._step, request, resume)
+        return await arun_step(step, self._client, on_event or ignore)
 
     def _step(self, request: AskRequest, resume: tuple[str, Any] | None) -> Step[AskResult]:
         from .cut import continue_step

@@ -88,16 +88,21 @@ def iterate(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
         tasks[0].cancel()
 
     loop.call_soon_threadsafe(start)
+    ended = False  # the async side put its last item: it has already closed everything
     try:
         while True:
             kind, value = items.get()
             if kind == _ITEM:
                 yield value
             elif kind == _ERROR:
+                ended = True
                 raise value
             else:
+                ended = True
                 return
     finally:
-        if not finished.is_set():
+        # after the last item no hop back to the loop is needed (it cost a thread round trip
+        # per call); only a caller leaving early cancels and waits for the cleanup
+        if not ended and not finished.is_set():
             loop.call_soon_threadsafe(cancel)
             finished.wait(_CLOSE_WAIT)

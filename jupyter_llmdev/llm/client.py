@@ -170,7 +170,7 @@ class LLMClient:
         kwargs = run.begin_attempt(messages)
         response: Any = None
         chunks: Any = None
-        pending: asyncio.Future[Any] = asyncio.ensure_future(client.chat.completions.create(**kwargs))
+        pending: asyncio.Future[Any] = asyncio.ensure_future(_open_stream(client, kwargs))
         try:
             while True:
                 while not pending.done():
@@ -201,6 +201,24 @@ class LLMClient:
             await _settle(pending)
             if response is not None:
                 await _aclose(response)
+
+
+def _open_stream(client: Any, kwargs: dict[str, Any]) -> Any:
+    """``client.chat.completions.create(**kwargs)`` with ``stream=True``, but its chunks as the
+    server's JSON (dicts) rather than pydantic models.
+
+    Same request, same errors (openai's status and in-stream error handling still apply); what
+    it saves is openai building a ``ChatCompletionChunk`` for every chunk, which took most of
+    the CPU of a streamed reply: per-call overhead for the magics, and a blocked server loop
+    under many panel streams. :class:`~.stream.StreamState` reads dicts and objects alike.
+    """
+    from openai import AsyncStream
+
+    options = {key: kwargs[key] for key in ("timeout",) if key in kwargs}
+    body = {key: value for key, value in kwargs.items() if key not in ("timeout", "extra_body")}
+    body.update(kwargs.get("extra_body") or {})
+    return client.post("/chat/completions", body=body, cast_to=object, stream=True,
+                       stream_cls=AsyncStream[object], options={**options, "security": {"bearer_auth": True}})
 
 
 async def _next_chunk(chunks: Any) -> Any:

@@ -50,6 +50,8 @@ class ServerFacts:
 
 
 _cache: dict[tuple[str, str], ServerFacts] = {}
+#: discoveries under way, per (event loop, base_url, model)
+_inflight: dict[tuple[Any, str, str], "asyncio.Task[ServerFacts]"] = {}
 _lock = threading.Lock()
 
 
@@ -73,6 +75,19 @@ async def discover(client: Any, base_url: str, model: str) -> ServerFacts:
     known = cached(base_url, model)
     if known is not None:
         return known
+    # requests that start together (many panel streams) share one discovery, not one each
+    loop = asyncio.get_running_loop()
+    key = (loop, base_url, model)
+    pending = _inflight.get(key)
+    if pending is None:
+        pending = loop.create_task(_ask_server(client, base_url, model))
+        _inflight[key] = pending
+        pending.add_done_callback(lambda _: _inflight.pop(key, None))
+    # shielded: a cancelled request does not cancel the discovery the others wait for
+    return await asyncio.shield(pending)
+
+
+async def _ask_server(client: Any, base_url: str, model: str) -> ServerFacts:
     listing, props = await asyncio.gather(
         _get(client, "models"), _get(client, _props_url(base_url)),
     )

@@ -9,7 +9,9 @@ the server token (see :mod:`.logscrub`).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
+import threading
 from types import TracebackType
 from typing import Any
 
@@ -36,6 +38,27 @@ _INTERNAL = "jupyter-llmdev hit an unexpected error; the Jupyter server log has 
 # tornado's loggers get the token filter when the extension loads (this module is imported then),
 # before any of its handlers (this one, /info) can log; the server app's logger on first connection
 logscrub.install()
+
+#: what the first ``ask`` imports; about a second of imports that, done by the first request on
+#: the server's loop, held up every other request and the whole Jupyter server (benchmarks/server_load.py)
+_FIRST_REQUEST_IMPORTS = ("openai", "jupyter_llmdev.llm.client", "jupyter_llmdev.engine.ask",
+                          "jupyter_llmdev.context", "jupyter_llmdev.replies", "jupyter_llmdev.notebook.placement",
+                          "jupyter_llmdev.commands", "jupyter_llmdev.server.flow")
+
+
+def _import_ahead() -> None:
+    """Import :data:`_FIRST_REQUEST_IMPORTS` on a daemon thread when the extension loads."""
+    def run() -> None:
+        for name in _FIRST_REQUEST_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the request that needs it reports the failure
+                pass
+
+    threading.Thread(target=run, name="jupyter-llmdev-import-ahead", daemon=True).start()
+
+
+_import_ahead()
 
 
 class ChatHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ignore[misc]
