@@ -131,30 +131,32 @@ def accept_doc(flow: Workflow, section: dict[str, Any], *, user: str) -> DocOutc
     read from the notebook: the record's ``path`` is only compared with it, so a crafted proposal
     cannot write anywhere else.
     """
-    pending = docs.pending_proposal(section)
-    if pending is None:
+    stored = docs.pending_proposal(section)
+    if stored is None:
         raise CommandError("There is no proposed doc update to accept.",
                            hint=f"Ask the architect for one with {flow.say('doc update')}.")
+    pending = docs.DocRecord.from_dict(stored)
     path = doc_target(flow)
     shown = flow.shown_path(path)
-    if pending["path"] != shown:
+    if pending.path != shown:
         from ..safety.terminal import printable
 
-        raise CommandError(f"Proposal {pending['id']} is for {printable(str(pending['path']), keep_newlines=False)!r}, "
+        raise CommandError(f"Proposal {pending.id} is for {printable(pending.path, keep_newlines=False)!r}, "
                            f"but this project's architecture doc is {shown}; nothing was written.",
                            hint=f"Ask for a fresh proposal with {flow.say('doc update')}.")
     current = _read(path) if path.is_file() else None
     now_digest = docs.digest(current) if current is not None else None
-    if now_digest != pending["base_sha256"]:
-        raise CommandError(f"{shown} changed since the architect proposed {pending['id']}.",
+    if now_digest != pending.base_sha256:
+        raise CommandError(f"{shown} changed since the architect proposed {pending.id}.",
                            hint=f"Nothing was written. Ask for a fresh proposal with {flow.say('doc update')}.")
     backup = _backup_path(path) if current is not None else None
-    record = docs.accepted(pending, user=user, backup=flow.shown_path(backup) if backup else None)
-    notes = [f"wrote {path} (proposal {pending['id']})"
+    new_text = pending.text or ""
+    record = docs.accepted(stored, user=user, backup=flow.shown_path(backup) if backup else None)
+    notes = [f"wrote {path} (proposal {pending.id})"
              + (f"; the previous version is in {record['backup']}." if backup else ".")]
     return DocOutcome(records=[("docs", record)], record=record, path=path, previous=current, backup=backup,
-                      diff=unified_diff(current or "", pending["text"], shown),
-                      new_text=pending["text"], notes=notes)
+                      diff=unified_diff(current or "", new_text, shown),
+                      new_text=new_text, notes=notes)
 
 
 def doc_target(flow: Workflow) -> Path:

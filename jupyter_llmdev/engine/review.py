@@ -41,7 +41,7 @@ def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnaps
     """Calls for every reviewer (``endpoints``, default: the configured ones) on change ``ref``
     (default: the newest applied change)."""
     change = find_change(section, ref) if ref else _latest_reviewable(flow, section)
-    plan = _plan_of(section, change)
+    plan = plans.plan_of(section, change.plan_id)
     if plan is not None:
         history = [plan_brief(plan)]
     else:
@@ -77,8 +77,8 @@ def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnaps
                                           usage=result.finished.usage.to_dict()))
         review = new_review(change.id, change.plan_id, entries)
         records: list[tuple[str, dict[str, Any]]] = [("reviews", review)]
-        if plan is not None and plan["status"] == "built":
-            records.append(("plans", plans.set_status(plan, "reviewed")))
+        if plan is not None and plan.status == "built":
+            records.append(("plans", plans.set_status(plan.to_dict(), "reviewed")))
         count = sum(len(entry["findings"]) for entry in entries)
         notes = [f"review {review['id']} of change {change.id}: {count} finding(s)"
                  + (f", {len(failures)} reviewer(s) failed" if failures else "")
@@ -108,13 +108,6 @@ def _latest_reviewable(flow: Workflow, section: dict[str, Any]) -> ChangeSet:
             return ChangeSet.from_dict(record)
     raise CommandError("There is no change to review yet.",
                        hint=f"Build an approved plan with {flow.say('build')} first.")
-
-
-def _plan_of(section: dict[str, Any], change: ChangeSet) -> dict[str, Any] | None:
-    if not change.plan_id:
-        return None
-    found = [plan for plan in section["plans"] if plan["id"] == change.plan_id]
-    return dict(found[-1]) if found else None
 
 
 def _one_line(error: BaseException | None) -> str:

@@ -22,6 +22,7 @@ from .steps import EventSink, LLMCall, Outcome, Step, arun_step, run_step
 from .streaming import shown_path
 
 if TYPE_CHECKING:
+    from ..notebook.plans import Plan
     from .build import ChangeOutcome
     from .doc import DocOutcome, DocView
     from .plan import PlanOutcome
@@ -42,10 +43,14 @@ def local_user() -> str:
         return "unknown"
 
 
-def plan_brief(plan: dict[str, Any]) -> dict[str, str]:
+def plan_brief(plan: Plan | dict[str, Any]) -> dict[str, str]:
     """The approved plan as one user message for the developer, reviewers and the architect."""
-    who = f", approved by {plan['approved_by']} at {plan['approved_at']}" if plan.get("approved_by") else ""
-    return {"role": "user", "content": f"The approved plan (plan {plan['id']}{who}):\n\n{plan['text'].strip()}"}
+    from ..notebook.plans import Plan
+
+    typed = plan if isinstance(plan, Plan) else Plan.from_dict(plan)
+    who = f", approved by {typed.approved_by} at {typed.approved_at}" if typed.approved_by else ""
+    return {"role": "user",
+            "content": f"The approved plan (plan {typed.id}{who}):\n\n{typed.text.strip()}"}
 
 
 class Workflow:

@@ -10,15 +10,77 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .changeset import new_change_id
-from .records import now
+from .records import malformed, now
 
 __all__ = [
-    "accepted", "digest", "new_proposal", "pending_proposal", "superseded", "write_accepted_doc",
+    "DocRecord",
+    "accepted",
+    "digest",
+    "new_proposal",
+    "pending_proposal",
+    "superseded",
+    "write_accepted_doc",
 ]
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """One doc record (proposal or acceptance), typed; the dict form is storage and wire.
+
+    ``text`` is held only while ``proposed``; an ``accepted`` record has the new digest, the
+    backup (``None``: there was no previous doc) and who accepted it when.
+    """
+
+    id: str
+    time: str
+    path: str
+    status: str
+    plan_id: str | None
+    model: str | None
+    provider: str | None
+    usage: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    base_sha256: str | None = None
+    text: str | None = None
+    new_sha256: str | None = None
+    backup: str | None = None
+    accepted_at: str | None = None
+    accepted_by: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocRecord:
+        try:
+            record = cls(
+                id=data["id"], time=data["time"], path=data["path"], status=data["status"],
+                plan_id=data["plan_id"], model=data["model"], provider=data["provider"],
+                usage=dict(data["usage"]), summary=data["summary"],
+                base_sha256=data["base_sha256"], text=data.get("text"),
+                new_sha256=data.get("new_sha256"), backup=data.get("backup"),
+                accepted_at=data.get("accepted_at"), accepted_by=data.get("accepted_by"),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise malformed("doc", data) from None
+        if not all(isinstance(value, str) for value in (record.id, record.path, record.status)):
+            raise malformed("doc", data)
+        return record
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id, "time": self.time, "path": self.path, "status": self.status,
+            "plan_id": self.plan_id, "model": self.model, "provider": self.provider,
+            "usage": dict(self.usage), "summary": self.summary, "base_sha256": self.base_sha256,
+        }
+        if self.text is not None:
+            data["text"] = self.text
+        for key in ("new_sha256", "backup", "accepted_at", "accepted_by"):
+            if getattr(self, key) is not None or (key == "backup" and self.status == "accepted"):
+                data[key] = getattr(self, key)
+        return data
 
 
 def digest(text: str) -> str:

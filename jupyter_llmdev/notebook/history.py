@@ -107,7 +107,7 @@ def show_change(nb: Any, change_id: str, *, cells: Iterable[Any] | None = None) 
     if change.provider:
         by += f" via {change.provider}"
     shown = _cells(nb, cells)
-    status = change.status
+    status: str = change.status
     if status == "applied" and shown is not None:
         status = _PRESENCE_WORDS[presence_of(change, shown)]
     rows = [

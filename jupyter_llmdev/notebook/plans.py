@@ -9,25 +9,77 @@ nothing derived from a model's reply ever does.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CommandError
 from .changeset import new_change_id
-from .records import find_record, now
+from .records import find_record, malformed, now
 
 __all__ = [
+    "Plan",
     "add_turn",
     "approve",
     "current_plan",
     "find_plan",
     "latest_with_status",
     "new_plan",
+    "plan_of",
     "plan_title",
     "set_status",
 ]
 
 #: statuses in which a plan has been approved by a human
 APPROVED_STATES = ("approved", "built", "reviewed")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan record, typed: what the engine reads (the dict form is storage and wire).
+
+    ``to_dict`` gives the canonical stored form, as ``ChangeSet.to_dict`` does: every key
+    :func:`new_plan` writes (a missing conversation becomes ``[]``, missing approval fields
+    ``null``; ``created``/``updated`` only when known).
+    """
+
+    id: str
+    status: str
+    text: str
+    conversation: tuple[dict[str, Any], ...] = field(default=())
+    created: str | None = None
+    updated: str | None = None
+    approved_at: str | None = None
+    approved_by: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        try:
+            plan = cls(id=data["id"], status=data["status"], text=data["text"],
+                       conversation=tuple(copy.deepcopy(list(data.get("conversation") or []))),
+                       created=data.get("created"), updated=data.get("updated"),
+                       approved_at=data.get("approved_at"), approved_by=data.get("approved_by"))
+        except (KeyError, TypeError, AttributeError):
+            raise malformed("plan", data) from None
+        if not all(isinstance(value, str) for value in (plan.id, plan.status, plan.text)):
+            raise malformed("plan", data)
+        return plan
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "status": self.status, "text": self.text,
+                                "conversation": copy.deepcopy(list(self.conversation))}
+        for key in ("created", "updated"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        data.update(approved_at=self.approved_at, approved_by=self.approved_by)
+        return data
+
+
+def plan_of(section: dict[str, Any], plan_id: str | None) -> Plan | None:
+    """The plan with id ``plan_id`` exactly (a change's ``plan_id``), the newest if repeated."""
+    if not plan_id:
+        return None
+    found = [plan for plan in section["plans"] if plan["id"] == plan_id]
+    return Plan.from_dict(found[-1]) if found else None
 
 
 def new_plan() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import ChangeNotFound, MetadataError
 from .changeset import ChangeSet
 
-__all__ = ["RECORD_KINDS", "Upsert", "commit", "find_record", "now", "upsert"]
+__all__ = ["RECORD_KINDS", "Upsert", "commit", "find_record", "malformed", "now", "upsert"]
 
 #: the section keys that hold workflow records, each a list of dicts with an ``id``
 RECORD_KINDS = ("plans", "reviews", "docs")
@@ -22,6 +22,20 @@ Upsert = tuple[str, dict[str, Any]]
 def now() -> str:
     """The current UTC time as every record stores it (``2026-11-25T10:00:00Z``)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def malformed(noun: str, data: Any) -> MetadataError:
+    """The error of a typed record's ``from_dict`` given data that is not such a record.
+
+    Sections are schema-checked when read, so this means a caller passed something else (a bug),
+    or a record built in memory went wrong; it names the record and stays short.
+    """
+    record_id = data.get("id") if isinstance(data, dict) else None
+    shown = json.dumps(record_id)[:40] if isinstance(record_id, str) else "without an id"
+    return MetadataError(
+        f"A {noun} record {shown} is malformed.",
+        hint="Nothing was changed; this is a bug in jupyter-llmdev (please report it).",
+    )
 
 
 def find_record(

@@ -14,10 +14,11 @@ from typing import Any
 
 from ..errors import CommandError
 from .changeset import new_change_id
-from .records import find_record, now
+from .records import find_record, malformed, now
 
 __all__ = [
     "NumberedFinding",
+    "Review",
     "add_fix",
     "find_review",
     "latest_review",
@@ -56,6 +57,44 @@ def reviewer_entry(*, model: str, provider: str | None, parsed: Any = None, erro
         "error": error,
         "usage": dict(usage or {}),
     }
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review record, typed (the dict form is storage and wire; every key is required).
+
+    ``reviewers`` and ``fixes`` stay the stored entries (``reviewer_entry`` and
+    ``{change, findings}``); ``to_dict(from_dict(r)) == r`` for every valid record.
+    """
+
+    id: str
+    change: str
+    plan_id: str | None
+    time: str
+    reviewers: tuple[dict[str, Any], ...]
+    fixes: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Review:
+        try:
+            review = cls(
+                id=data["id"], change=data["change"], plan_id=data["plan_id"], time=data["time"],
+                reviewers=tuple(copy.deepcopy(list(data["reviewers"]))),
+                fixes=tuple(copy.deepcopy(list(data["fixes"]))),
+            )
+        except (KeyError, TypeError, AttributeError):
+            raise malformed("review", data) from None
+        texts = (review.id, review.change, review.time)
+        if not all(isinstance(value, str) for value in texts):
+            raise malformed("review", data)
+        return review
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "change": self.change, "plan_id": self.plan_id, "time": self.time,
+            "reviewers": copy.deepcopy(list(self.reviewers)),
+            "fixes": copy.deepcopy(list(self.fixes)),
+        }
 
 
 def new_review(change_id: str, plan_id: str | None, reviewers: list[dict[str, Any]]) -> dict[str, Any]:

@@ -111,3 +111,62 @@ def test_an_accepted_doc_is_written_after_its_backup(tmp_path: Path) -> None:
     write_accepted_doc(fresh, "# first\n", previous=None, backup=None)
     assert fresh.read_text(encoding="utf-8") == "# first\n"
     assert sorted(p.name for p in fresh.parent.iterdir()) == ["DOC.md"]
+
+
+def _written_records() -> list[tuple[str, dict[str, Any]]]:
+    """Records as the package writes them, through every state, plus those of the shared vectors."""
+    from jupyter_llmdev.notebook import docs, plans, reviews
+
+    draft = plans.add_turn(plans.new_plan(), "a loader", "Add a loader cell.", model="m", provider="p",
+                           usage={"prompt_tokens": 3})
+    approved = plans.approve(draft, user="ada")
+    entry = reviews.reviewer_entry(model="m", provider=None, error="timed out")
+    review = reviews.new_review("chg1", approved["id"], [entry])
+    proposal = docs.new_proposal(path="ARCHITECTURE.md", text="# Doc\n", summary="s", base="# Old\n",
+                                 plan_id=None, model="m", provider="p", usage={})
+    found = [("plans", draft), ("plans", approved), ("plans", plans.set_status(approved, "built")),
+             ("reviews", review), ("reviews", reviews.add_fix(review, "chg2", [1])),
+             ("docs", proposal), ("docs", docs.superseded(proposal)),
+             ("docs", docs.accepted(proposal, user="ada", backup=None)),
+             ("docs", docs.accepted(proposal, user="ada", backup=".llmdev/doc-history/A.md"))]
+    import json
+
+    for path in sorted((Path(__file__).parents[1] / "vectors" / "records").glob("*.json")):
+        vector = json.loads(path.read_text(encoding="utf-8"))
+        found += [(kind, record) for kind, records in vector.get("expected", {}).items()
+                  if kind in ("plans", "reviews", "docs") for record in records]
+    return found
+
+
+def test_typed_records_round_trip() -> None:
+    """Plan, Review and DocRecord read every record the package writes and give it back as it was."""
+    from jupyter_llmdev.notebook.docs import DocRecord
+    from jupyter_llmdev.notebook.metadata import validate_section
+    from jupyter_llmdev.notebook.plans import Plan
+    from jupyter_llmdev.notebook.reviews import Review
+
+    types = {"plans": Plan, "reviews": Review, "docs": DocRecord}
+    records = _written_records()
+    assert {kind for kind, _ in records} == set(types)
+    for kind, record in records:
+        typed = types[kind].from_dict(record)
+        assert typed.to_dict() == record, kind
+        assert typed.id == record["id"]
+    # a plan stored by an older writer, without the optional keys, comes back canonical and valid
+    short = Plan.from_dict({"id": "p1", "status": "draft", "text": "t"})
+    section = empty_section()
+    section["plans"].append(short.to_dict())
+    validate_section(section)
+
+
+@pytest.mark.parametrize("data", [None, [], {}, {"id": "p1"}, {"id": 3, "status": "draft", "text": ""}])
+def test_a_malformed_record_is_a_short_metadata_error(data: Any) -> None:
+    from jupyter_llmdev.errors import MetadataError
+    from jupyter_llmdev.notebook.docs import DocRecord
+    from jupyter_llmdev.notebook.plans import Plan
+    from jupyter_llmdev.notebook.reviews import Review
+
+    for kind in (Plan, Review, DocRecord):
+        with pytest.raises(MetadataError) as info:
+            kind.from_dict(data)
+        assert 1 <= len(str(info.value).splitlines()) <= 3
