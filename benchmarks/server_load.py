@@ -3,7 +3,9 @@
 Starts the loopback OpenAI-compatible test server (slow streamed replies) and a real
 ``jupyter server`` with jupyter-llmdev's extension, opens ``--streams`` panel websockets that
 each run one ``ask``, and meanwhile a separate thread times ``GET /api/status`` over one
-keep-alive connection. The same probe runs first on the idle server as a baseline. Prints
+keep-alive connection. The same probe runs first on the idle server as a baseline. Under load
+the probe runs in a process of its own (``--probe-thread``: in a thread of this busy process,
+as the first measurements did). Prints
 p50/p99 of both (goal: p99 < 50 ms under load) and exits non-zero when a stream failed.
 
     python benchmarks/server_load.py [--streams 50] [--chunks 200] [--delay 0.01]
@@ -99,6 +101,41 @@ class StatusProbe(threading.Thread):
         connection.close()
 
 
+class ProbeProcess:
+    """:class:`StatusProbe` in a process of its own: the 50 websocket clients and the loopback
+    model server of this process then cannot delay the probe (they share one GIL with it)."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.samples: list[float] = []
+        self.offsets: list[float] = []
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([sys.executable, __file__, "--probe", str(self.port), self.token],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.process.stdout.readline()  # "ready"
+
+    def stop(self) -> None:
+        assert self.process is not None
+        out, _ = self.process.communicate("stop\n", timeout=60)
+        found = json.loads(out.strip().splitlines()[-1])
+        self.samples, self.offsets = found["samples"], found["offsets"]
+
+
+def probe_main(port: int, token: str) -> int:
+    """The probe process: times /api/status until a line arrives on stdin, then prints JSON."""
+    probe = StatusProbe(port, token)
+    probe.start()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    probe.halt.set()
+    probe.join()
+    print(json.dumps({"samples": probe.samples, "offsets": probe.offsets}))
+    return 0
+
+
 async def one_stream(port: int, token: str, number: int) -> tuple[int, str]:
     """Run one ``ask`` on its own websocket; returns (deltas received, final message type)."""
     from tornado.httpclient import HTTPRequest
@@ -137,7 +174,13 @@ def main() -> int:
     parser.add_argument("--streams", type=int, default=50)
     parser.add_argument("--chunks", type=int, default=200, help="SSE chunks per reply")
     parser.add_argument("--delay", type=float, default=0.01, help="seconds between chunks")
+    parser.add_argument("--probe-thread", action="store_true",
+                        help="time /api/status from a thread of this process (the first measurements "
+                             "did; this process's own load then adds to the figures)")
+    parser.add_argument("--probe", nargs=2, metavar=("PORT", "TOKEN"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe:
+        return probe_main(int(args.probe[0]), args.probe[1])
 
     chunk_size = max(1, len(REPLY) // args.chunks)
     llm = OpenAIServer().start()
@@ -151,7 +194,8 @@ def main() -> int:
             idle.halt.set()
             idle.join()
 
-            busy = StatusProbe(port, token)
+            busy: StatusProbe | ProbeProcess = (StatusProbe(port, token) if args.probe_thread
+                                                else ProbeProcess(port, token))
             busy.start()
             started = time.perf_counter()
 
@@ -160,8 +204,11 @@ def main() -> int:
 
             results = asyncio.run(all_streams())
             elapsed = time.perf_counter() - started
-            busy.halt.set()
-            busy.join()
+            if isinstance(busy, StatusProbe):
+                busy.halt.set()
+                busy.join()
+            else:
+                busy.stop()
         finally:
             process.terminate()
             process.wait(timeout=15)

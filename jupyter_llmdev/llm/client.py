@@ -29,7 +29,7 @@ from .discovery import ServerFacts, discover
 from .errors_map import ErrorContext
 from .request import Compat, RequestRun, Retry
 from .secrets import Secrets
-from .transport import async_openai, resolve_api_key, resolve_base_url, safe_url, split_credentials
+from .transport import open_async_openai, resolve_api_key, resolve_base_url, safe_url, split_credentials
 from .types import Delta, Endpoint, Message, RequestLimits, StreamEvent
 
 __all__ = ["LLMClient"]
@@ -132,7 +132,7 @@ class LLMClient:
         if "openai" not in sys.modules:
             # the first import takes ~0.5 s: keep it off the event loop (a Jupyter server's)
             await asyncio.to_thread(importlib.import_module, "openai")
-        client = async_openai(base_url, api_key)
+        client = await open_async_openai(base_url, api_key)
         server_url = split_credentials(base_url)[0]
         facts: ServerFacts | None = None
         window = run.configured_window()

@@ -31,6 +31,7 @@ __all__ = [
     "KEY_PLACE",
     "PLACEHOLDER_KEY",
     "async_openai",
+    "open_async_openai",
     "is_loopback",
     "resolve_api_key",
     "resolve_base_url",
@@ -129,7 +130,20 @@ def _cache_key(base_url: str, api_key: str) -> str:
     return hashlib.sha256(f"{base_url}\0{api_key}".encode()).hexdigest()
 
 
-def async_openai(base_url: str, api_key: str) -> AsyncOpenAI:
+async def open_async_openai(base_url: str, api_key: str) -> AsyncOpenAI:
+    """:func:`async_openai` for the running loop, built in a worker thread the first time:
+    constructing one (its HTTP client, an SSL context) takes 30-60 ms, which on a Jupyter
+    server's loop holds up every other request."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    found = _async_clients.get(loop, {}).get(_cache_key(base_url, api_key))
+    if found is not None:
+        return found
+    return await asyncio.to_thread(async_openai, base_url, api_key, loop=loop)
+
+
+def async_openai(base_url: str, api_key: str, *, loop: Any = None) -> AsyncOpenAI:
     """A cached ``openai.AsyncOpenAI`` for (running loop, base_url, key); no automatic retries
     (we do our own) and no client-wide timeout (each request passes its own).
 
@@ -139,7 +153,7 @@ def async_openai(base_url: str, api_key: str) -> AsyncOpenAI:
     """
     import asyncio
 
-    loop = asyncio.get_running_loop()
+    loop = loop or asyncio.get_running_loop()
     key = _cache_key(base_url, api_key)
     clients = _async_clients.get(loop)
     client = clients.get(key) if clients is not None else None
