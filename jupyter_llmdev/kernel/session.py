@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from ..notebook.changeset import ChangeSet
-from ..notebook.records import Upsert
+from ..notebook.records import Upsert, place
 
 __all__ = ["SESSION_ONLY", "SESSION_ONLY_NOTE", "SessionRecords"]
 
@@ -102,10 +102,4 @@ def _grouped(updates: list[Upsert], changeset: ChangeSet | None) -> dict[str, li
 def _lay_over(section: dict[str, Any], overlay: dict[str, list[dict[str, Any]]]) -> None:
     """Records of ``overlay`` replace those of ``section`` with the same id, or are appended."""
     for kind, records in overlay.items():
-        known = {record["id"]: position for position, record in enumerate(section.setdefault(kind, []))}
-        for record in records:
-            if record["id"] in known:
-                section[kind][known[record["id"]]] = record
-            else:
-                known[record["id"]] = len(section[kind])
-                section[kind].append(record)
+        place(section.setdefault(kind, []), records)

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import ChangeNotFound, MetadataError
 from .changeset import ChangeSet
 
-__all__ = ["RECORD_KINDS", "Upsert", "commit", "find_record", "malformed", "now", "upsert"]
+__all__ = ["RECORD_KINDS", "Upsert", "commit", "find_record", "malformed", "now", "place", "upsert"]
 
 #: the section keys that hold workflow records, each a list of dicts with an ``id``
 RECORD_KINDS = ("plans", "reviews", "docs")
@@ -77,6 +77,7 @@ def upsert(section: dict[str, Any], updates: Iterable[Upsert]) -> None:
     record without a string id (the records may come from a kernel or the panel); the schema
     check of the result is the caller's (:func:`commit`).
     """
+    updates = list(updates)
     for kind, record in updates:
         if kind not in RECORD_KINDS:
             raise MetadataError(
@@ -90,13 +91,30 @@ def upsert(section: dict[str, Any], updates: Iterable[Upsert]) -> None:
                 f"jupyter-llmdev got a {kind} record without a string id.",
                 hint="Nothing was changed in metadata.jupyter_llmdev.",
             )
-        records = section.setdefault(kind, [])
-        for position, existing in enumerate(records):
-            if existing.get("id") == record["id"]:
-                records[position] = record
-                break
-        else:
+    # every update is checked before the section changes; kinds are separate lists, so placing
+    # each kind's records in their order gives the result of placing all of them in order
+    for kind in RECORD_KINDS:
+        records = [record for each_kind, record in updates if each_kind == kind]
+        if records:
+            place(section.setdefault(kind, []), records)
+
+
+def place(records: list[dict[str, Any]], new: Iterable[dict[str, Any]]) -> None:
+    """Each of ``new`` in place of the stored record with its id (the first, if repeated), else
+    appended: the one upsert rule, used by :func:`upsert` and by the kernel's session overlay.
+
+    One pass over ``records``, so laying many records over a long history stays linear.
+    """
+    known: dict[Any, int] = {}
+    for position, existing in enumerate(records):
+        known.setdefault(existing.get("id"), position)
+    for record in new:
+        found = known.get(record["id"])
+        if found is None:
+            known[record["id"]] = len(records)
             records.append(record)
+        else:
+            records[found] = record
 
 
 def commit(nb: Any, updates: Iterable[Upsert], changeset: ChangeSet | None = None) -> None:

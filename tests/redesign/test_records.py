@@ -170,3 +170,27 @@ def test_a_malformed_record_is_a_short_metadata_error(data: Any) -> None:
         with pytest.raises(MetadataError) as info:
             kind.from_dict(data)
         assert 1 <= len(str(info.value).splitlines()) <= 3
+
+
+def test_the_kernel_session_lays_records_over_as_the_vectors_store_them(tmp_path: Path) -> None:
+    """The kernel's SessionRecords overlay uses the same upsert rule (``records.place``): for
+    every storing vector, the saved section with the session's records over it is the expected one."""
+    import json
+
+    import nbformat
+
+    from jupyter_llmdev.kernel.session import SessionRecords
+
+    vectors = sorted((Path(__file__).parents[1] / "vectors" / "records").glob("*.json"))
+    stored = [json.loads(path.read_text(encoding="utf-8")) for path in vectors]
+    stored = [vector for vector in stored if "expected" in vector]
+    assert stored
+    for number, vector in enumerate(stored):
+        nb = nbformat.v4.new_notebook()
+        if "section" in vector:
+            nb.metadata["jupyter_llmdev"] = vector["section"]
+        path = tmp_path / f"n{number}.ipynb"
+        nbformat.write(nb, str(path))
+        session = SessionRecords()
+        session.add(str(path), [(upsert["kind"], upsert["record"]) for upsert in vector["upserts"]])
+        assert session.section(str(path)) == vector["expected"], vector["name"]
