@@ -110,6 +110,7 @@ def change_outcome(result: CallResult, snapshot: NotebookSnapshot, target: str |
 
 def _buildable_plan(flow: Workflow, section: dict[str, Any], ref: str | None) -> dict[str, Any]:
     """The plan to build; CommandError naming the fix when it was not approved by a human."""
+    plan: dict[str, Any] | None
     if ref:
         plan = plans.find_plan(section, ref)
     else:
@@ -119,15 +120,15 @@ def _buildable_plan(flow: Workflow, section: dict[str, Any], ref: str | None) ->
         raise CommandError("There is no approved plan to build.",
                            hint=f"Plan it with {flow.say('plan PROMPT')} and approve it with "
                                 f"{flow.say('approve')}, {escape}.")
-    status = plan["status"]
-    if status == "draft":
-        raise CommandError(f"Plan {plan['id']} is a draft: nothing is built until a human approves it.",
+    typed = plans.Plan.from_dict(plan)
+    if typed.status == "draft":
+        raise CommandError(f"Plan {typed.id} is a draft: nothing is built until a human approves it.",
                            hint=f"Read it, then approve it with {flow.say('approve')}, {escape}.")
-    if status == "superseded":
-        raise CommandError(f"Plan {plan['id']} was superseded by a newer plan.",
+    if typed.status == "superseded":
+        raise CommandError(f"Plan {typed.id} was superseded by a newer plan.",
                            hint=f"Build the current one with {flow.say('build')}.")
-    if status in ("built", "reviewed") and not _all_reverted(section, plan["id"]):
-        raise CommandError(f"Plan {plan['id']} is already built.",
+    if typed.status in ("built", "reviewed") and not _all_reverted(section, typed.id):
+        raise CommandError(f"Plan {typed.id} is already built.",
                            hint=f"Review it with {flow.say('review')}, fix findings with {flow.say('fix')}, "
                                 f"or revert its change to build it again.")
     return plan
