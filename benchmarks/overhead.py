@@ -16,8 +16,9 @@ All run side by side against the same loopback OpenAI-compatible server
              /tmp/jai-venv/bin/pip install jupyter-ai-magics langchain-openai ipython
              python benchmarks/overhead.py --peer-python /tmp/jai-venv/bin/python
 
-         Its process times its own raw prompt-only call the same way, so its overhead is
-         measured against the raw call of the same process.
+         ``%%ai`` sends the prompt alone and does not stream, so its process times a raw
+         non-streamed prompt-only call (the same request) and its overhead is measured
+         against that, in the same process.
 
 Figures: cost of sending the context = median(raw) - median(raw, prompt only);
 overhead = median(%llm) - median(raw) - median(context assembly of that request): what
@@ -82,15 +83,18 @@ base_url, calls, prompt = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 shell = InteractiveShell.instance()
 shell.run_line_magic("load_ext", "jupyter_ai_magics")
 model = "openai-chat-custom:test-model"
-params = json.dumps({"openai_api_base": base_url, "openai_api_key": "sk-bench"})
+params = json.dumps({"openai_api_base": base_url, "openai_api_key": "sk-bench"}, separators=(",", ":"))
 raw_client = OpenAI(base_url=base_url, api_key="sk-bench", max_retries=0)
-def raw():
-    stream = raw_client.chat.completions.create(model="test-model", stream=True,
-                                                messages=[{"role": "user", "content": prompt}])
-    "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+def raw():  # what %%ai sends: the prompt, not streamed
+    raw_client.chat.completions.create(model="test-model", stream=False,
+                                       messages=[{"role": "user", "content": prompt}]).choices[0].message.content
 def ai():
     with capture_output():
-        shell.run_cell_magic("ai", f"{model} --model-parameters '{params}'", prompt)
+        shell.run_cell_magic("ai", f"{model} --model-parameters {params}", prompt)
+with capture_output() as shown:
+    result = shell.run_cell_magic("ai", f"{model} --model-parameters {params}", prompt)
+if "per_day" not in repr(getattr(result, "data", result)):  # the cell's result: the reply as Markdown
+    sys.exit("%%ai did not return the server's reply: " + (shown.stdout + shown.stderr)[-300:])
 for _ in range(5):
     raw(), ai()
 r, a = [], []
@@ -189,7 +193,7 @@ def main() -> int:
     elif "error" in peer:
         print(f"jupyter-ai-magics           failed: {peer['error']}")
     else:
-        print(f"jupyter-ai-magics %%ai       {peer['ai_ms']:8.2f} ms; its raw prompt-only call {peer['raw_ms']:.2f} ms: "
+        print(f"jupyter-ai-magics %%ai       {peer['ai_ms']:8.2f} ms; its raw call (prompt only, not streamed) {peer['raw_ms']:.2f} ms: "
               f"overhead {peer['ai_ms'] - peer['raw_ms']:+.2f} ms (%llm, context apart: {overhead:+.2f} ms)")
     for cells in (200, 2000):
         print(f"context assembly, {cells:>5} cells {time_context(cells, 15):8.2f} ms"
