@@ -91,14 +91,13 @@ class Engine:
         Building the context (reading the doc, fitting the cells) runs in a worker thread, like
         the parsing of the reply: many requests at once must not hold the server's loop.
         """
-        import asyncio
-
         from .cut import keep_cut
         from .steps import arun_step
+        from .streaming import off_loop
 
         if resume is not None and resume[0] == "as-is":
             return keep_cut(resume[1])  # type: ignore[no-any-return]
-        step = await asyncio.to_thread(self._step, request, resume)
+        step = await off_loop(self._step, request, resume)
         return await arun_step(step, self._client, on_event or ignore)
 
     def _step(self, request: AskRequest, resume: tuple[str, Any] | None) -> Step[AskResult]:

@@ -23,7 +23,7 @@ from ..errors import Cancelled, LLMDevError
 from ..llm.types import Delta, Endpoint, Finished, Status, StreamEvent
 from ..notebook.changeset import ChangeSet
 from ..notebook.records import Upsert
-from .streaming import EventSink, adrain, drain
+from .streaming import EventSink, adrain, drain, off_loop
 
 __all__ = ["CallResult", "LLMCall", "Outcome", "Step", "arun_step", "run_step"]
 
@@ -99,8 +99,8 @@ async def arun_step(step: Step[T], client_for: ClientFactory, sink: EventSink | 
         call = step.calls[0]
         emit(Status(call.context_summary))
         finished = await adrain(client_for(call.endpoint).astream(call.messages), emit)
-        return await asyncio.to_thread(step.finish, [CallResult(call, finished)])
-    return await asyncio.to_thread(step.finish, await _gather(step, client_for, emit))
+        return await off_loop(step.finish, [CallResult(call, finished)])
+    return await off_loop(step.finish, await _gather(step, client_for, emit))
 
 
 async def _gather(step: Step[Any], client_for: ClientFactory, emit: EventSink) -> list[CallResult]:

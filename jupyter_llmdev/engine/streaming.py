@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import Cancelled
 from ..llm.types import Delta, Finished, StreamEvent
 
-__all__ = ["EventSink", "adrain", "drain", "ignore", "shown_path"]
+__all__ = ["EventSink", "adrain", "drain", "ignore", "off_loop", "shown_path"]
+
+T = TypeVar("T")
 
 #: receives Status and Delta events while a request runs
 EventSink = Callable[[StreamEvent], None]
@@ -46,6 +52,25 @@ async def adrain(events: AsyncIterator[StreamEvent], sink: EventSink) -> Finishe
             return event
         sink(event)
     raise RuntimeError("the LLM client ended a stream without a Finished event")
+
+
+_worker: ThreadPoolExecutor | None = None
+_worker_lock = threading.Lock()
+
+
+async def off_loop(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the engine's one worker thread, awaited from a server's loop.
+
+    For the CPU-bound parts of a request (building the context, parsing the reply): one thread,
+    not asyncio's pool of several, because every busy thread competes with the loop for the
+    GIL, and with 50 panel streams starting at once a pool of them kept the loop waiting (and
+    every other request of the Jupyter server with it).
+    """
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jupyter-llmdev-engine")
+    return await asyncio.get_running_loop().run_in_executor(_worker, lambda: function(*args))
 
 
 def shown_path(path: Path, start_dir: Path) -> str:

@@ -195,9 +195,8 @@ class ChatRunner:
 
     async def _ask(self, message: dict[str, Any], command: Any, send: Send, *,
                    resume: tuple[str, Any] | None = None) -> None:
-        import asyncio
-
         from ..engine.ask import AskRequest, Engine
+        from ..engine.streaming import off_loop
         from ..llm.types import Delta, Status, StreamEvent
         from ..notebook.snapshot import NotebookSnapshot
 
@@ -228,7 +227,7 @@ class ChatRunner:
         from .flow import panel_say
 
         # reading the configuration files: off the loop, like the rest of the request's preparation
-        config = await asyncio.to_thread(self.config, notebook.parent if notebook else None)
+        config = await off_loop(self.config, notebook.parent if notebook else None)
         engine = Engine(config, environ=self._environ, say=panel_say)
         result = await engine.aask(request, on_event, resume=resume)
         changeset = None
