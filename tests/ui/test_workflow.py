@@ -87,3 +87,34 @@ def test_panel_plan_approve_build_review_with_its_buttons(lab, llm, page) -> Non
     assert plan["status"] == "reviewed" and plan["approved_by"] == getpass.getuser()
     assert change["command"] == "build" and change["plan_id"] == plan["id"] and change["status"] == "applied"
     assert reviewed["change"] == change["id"] and reviewed["plan_id"] == plan["id"]
+
+
+FIX_TEST = "Added the test.\n\n```python\nassert round(area(1), 2) == 3.14\n```\n"
+REVIEW_ASKS_TEST = "One gap.\n\n- [medium] cell=-: add a test of area(1).\n\nVERDICT: changes\n"
+
+
+def test_fix_lands_after_the_reviewed_change_not_at_the_cursor(lab, llm, page) -> None:
+    """Issue 9 item 4: with the cursor on the first cell, Fix's test cell goes below the function."""
+    path = write_notebook(lab.root, "fix-place.ipynb", [("code", "import math"), ("code", "r = 2")])
+    open_notebook(page, lab.page_url("fix-place.ipynb"), kernel=False)
+    page.locator(CELL).nth(1).locator(".jp-InputPrompt").first.click()
+    panel = open_panel(page)
+    llm.script(Reply(text=BUILD), Reply(text=REVIEW_ASKS_TEST), Reply(text=FIX_TEST))
+
+    _send(panel, "/build --no-plan a circle area helper")
+    panel.get_by_role("button", name="Insert").wait_for(state="visible")
+    panel.get_by_role("button", name="Insert").click()
+    wait_cell_count(page, 3)
+    panel.get_by_role("button", name="Review").click()
+    fix = panel.get_by_role("button", name="Fix")
+    fix.wait_for()
+    page.locator(CELL).nth(0).locator(".jp-InputPrompt").first.click()  # the cursor moves to the top
+    fix.click()
+    panel.get_by_role("button", name="Insert").wait_for(state="visible")
+    panel.get_by_role("button", name="Insert").click()
+    wait_cell_count(page, 4)
+
+    save(page)
+    nb = wait_saved(path, lambda nb: len(nb.cells) == 4)
+    assert [source for _, source in sources(nb)] == [
+        "import math", "r = 2", "def area(r):\n    return math.pi * r ** 2", "assert round(area(1), 2) == 3.14"]
