@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import LLMDevError, ReplyCut
-from ..llm.types import Finished, Usage
+from ..llm.types import Finished
 from .steps import CallResult, LLMCall, Step
 
 __all__ = ["CONTINUE_REQUEST", "Resume", "continue_step", "guard_cut", "keep_cut"]
@@ -90,7 +90,7 @@ def continue_step(error: ReplyCut) -> Step[Any]:
         more = results[0].finished
         assert more is not None
         joined = Finished(text=resume.finished.text + more.text, finish_reason=more.finish_reason,
-                          usage=_sum(resume.finished.usage, more.usage), truncated=more.truncated)
+                          usage=resume.finished.usage + more.usage, truncated=more.truncated)
         return resume.step.finish([CallResult(resume.call, joined)])
 
     # cut again, the new error resumes from this call: its messages already hold the first part,
@@ -103,8 +103,3 @@ def _kept(step: Step[T], results: list[CallResult]) -> T | None:
         return step.finish(results)
     except LLMDevError:
         return None
-
-
-def _sum(first: Usage, second: Usage) -> Usage:
-    # a count either call did not report is unknown for the whole reply (Usage.__add__)
-    return first + second
