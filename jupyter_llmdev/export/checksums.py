@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import ExportError
 from .markers import Section
-from .quoting import one_line
+from ..safety.terminal import one_line
 
 __all__ = ["PREFIX", "Checksums", "apply_checksums", "checksum_lines", "read_checksums", "refreshed"]
 

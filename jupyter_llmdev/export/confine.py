@@ -27,9 +27,9 @@ from pathlib import Path
 from ..errors import ExportError, PathOutsideRoot
 from ..safety import paths
 from .project import Project, find_project
-from .quoting import one_line
+from ..safety.terminal import one_line
 
-__all__ = ["Scope", "confine", "confine_named"]
+__all__ = ["Scope", "confine"]
 
 _HINT = (
     "Export and sync read and write only inside the project (its git checkout, or the folder of "
@@ -103,9 +103,3 @@ def confine(
         raise PathOutsideRoot(
             f"Refused: {what} {one_line(path)} is outside {one_line(bound)}.", hint=hint
         ) from None
-
-
-def confine_named(reference: str, bound: Path, *, what: str, folder: Path, hint: str) -> Path:
-    """The notebook a module's marker names (``reference``, relative to ``folder``), resolved,
-    if it lies in ``bound``; else PathOutsideRoot."""
-    return confine(reference, bound, what=what, relative_to=folder, hint=hint)

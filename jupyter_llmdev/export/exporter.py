@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Literal, Union
 
 from ..errors import CommandError, ExportError
-from .confine import Scope, confine, confine_named
+from .confine import Scope, confine
 from .markers import marker_lines
 from .nbdev_settings import NbdevSettings
 from .project import Project, doc_page_url, find_notebooks
-from .quoting import one_line
+from ..safety.terminal import one_line
 from .render import ModuleSpec, module_docstring, render_module
 from .requested import requested_notebooks
 from .selection import ExportedCell, NotebookExports, load_notebook_json, select_exports
@@ -217,7 +217,7 @@ def _notebooks_named_in(content: bytes | None, module: Path, bounds: set[Path]) 
     for reference, number in references.items():
         what = f"the notebook named by a marker on line {number + 1} of {module.name},"
         for bound in bounds:
-            found.append(confine_named(reference, bound, what=what, folder=module.parent, hint=hint))
+            found.append(confine(reference, bound, what=what, relative_to=module.parent, hint=hint))
     return list(dict.fromkeys(found))
 
 

@@ -172,8 +172,12 @@ def _first_notebook_path(rest: str) -> str | None:
 
 def marker_lines(text: str) -> list[tuple[int, Section]]:
     """The 0-based lines of ``text`` (split by :func:`module_lines`) that sync reads as markers."""
+    return _markers_in(module_lines(text))
+
+
+def _markers_in(lines: list[str]) -> list[tuple[int, Section]]:
     found = []
-    for number, line in enumerate(module_lines(text)):
+    for number, line in enumerate(lines):
         if line.startswith(_PREFIX):
             marker = parse_marker(line, number)
             if marker is not None:
@@ -184,7 +188,7 @@ def marker_lines(text: str) -> list[tuple[int, Section]]:
 def split_sections(text: str) -> tuple[list[str], list[Section]]:
     """The module's lines and its sections in order (code outside sections is not returned)."""
     lines = module_lines(text)
-    starts = [marker for _, marker in marker_lines(text)]
+    starts = [marker for _, marker in _markers_in(lines)]
     sections: list[Section] = []
     for position, start in enumerate(starts):
         first = start.line + 1

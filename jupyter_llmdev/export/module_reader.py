@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import CommandError, ExportError
 from .checksums import Checksums, apply_checksums, read_checksums
 from .markers import Section, split_sections
-from .quoting import one_line
+from ..safety.terminal import one_line
 
 __all__ = ["ModuleText", "read_module", "read_module_text", "refuse_not_a_module"]
 

@@ -30,7 +30,7 @@ from .markers import (
     marker_lines,
 )
 from .names import has_future_import, public_names
-from .quoting import one_line
+from ..safety.terminal import one_line
 from .selection import ExportedCell
 
 __all__ = [

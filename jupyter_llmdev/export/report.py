@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .exporter import ExportResult
 from .nbdev_settings import NbdevSettings
-from .quoting import one_line
+from ..safety.terminal import one_line
 
 __all__ = ["display_path", "export_command", "export_report", "history_warning"]
 

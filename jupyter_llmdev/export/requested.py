@@ -15,7 +15,7 @@ from typing import Union
 from ..errors import CommandError, NotebookReadError
 from .confine import Scope, confine
 from .project import find_notebooks
-from .quoting import one_line
+from ..safety.terminal import one_line
 
 __all__ = ["requested_notebooks"]
 

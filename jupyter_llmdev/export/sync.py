@@ -26,14 +26,14 @@ from ..errors import ExportError, LLMDevError
 from ..notebook.apply import apply_changeset
 from ..notebook.changeset import CellState, ChangeSet, Edit
 from ..notebook.io import read_notebook_data, write_notebook
-from .confine import Scope, confine_named
+from .confine import Scope, confine
 from .exporter import module_name_for
 from .markers import Section, code_hash
 from .merge import merge_cell_source
 from .checksums import refreshed
 from .module_reader import ModuleText, read_module, refuse_not_a_module
 from .project import find_project
-from .quoting import one_line
+from ..safety.terminal import one_line
 from .render import cell_code
 from .selection import ExportedCell, NotebookExports, select_exports
 from .writer import FileWrite, write_files
@@ -206,11 +206,11 @@ def _confined_notebooks(
     seen: dict[str, Path] = {}
     for section in sections:
         if section.notebook not in seen:
-            seen[section.notebook] = confine_named(
+            seen[section.notebook] = confine(
                 section.notebook,
                 bound,
                 what=f"the notebook named on line {section.line + 1} of {module.name},",
-                folder=module.parent,
+                relative_to=module.parent,
                 hint=hint,
             )
         found[(module, section.line)] = seen[section.notebook]

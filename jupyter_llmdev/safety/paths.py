@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from ..errors import PathOutsideRoot
+from .terminal import one_line
 
 __all__ = ["PROJECT_MARKERS", "confine", "is_inside", "project_root"]
 
@@ -65,18 +66,11 @@ def confine(path: str | Path, root: str | Path, *, what: str, relative_to: str |
     base = Path(os.path.realpath(root))
     if real != base and base not in real.parents:
         raise PathOutsideRoot(
-            f"Refused: {what} {_shown(path)} is outside {base}.",
+            f"Refused: {what} {one_line(path)} is outside {base}.",
             hint="Files outside the project (or the server's root folder) are never read or written "
             "for a notebook, project file or model reply; move it inside.",
         )
     return real
-
-
-def _shown(path: str | Path) -> str:
-    from .terminal import printable
-
-    text = printable(str(path), keep_newlines=False)
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _home() -> Path | None:

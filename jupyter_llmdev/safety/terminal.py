@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["printable"]
+__all__ = ["one_line", "printable"]
 
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -27,3 +27,10 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
     if not keep_newlines:
         escaped = escaped.replace("\n", "\\n").replace("\t", "\\t")
     return escaped
+
+
+def one_line(text: object, limit: int = 200) -> str:
+    """``text`` (a path, a cell id, a module line: anything untrusted quoted in a message) with
+    control characters and every line break escaped, cut to ``limit`` characters."""
+    shown = printable(str(text), keep_newlines=False)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
