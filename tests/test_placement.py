@@ -10,7 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from jupyter_llmdev.errors import ApplyError
-from jupyter_llmdev.notebook import placement
+from jupyter_llmdev.notebook import changeset
 from jupyter_llmdev.notebook.apply import apply_changeset
 from jupyter_llmdev.notebook.changeset import CellState, ChangeSet, ProposedCell
 from jupyter_llmdev.notebook.placement import plan_edits
@@ -128,7 +128,7 @@ def test_proposed_replaces_of_an_unknown_or_already_replaced_cell_is_inserted() 
 
 def test_new_ids_never_collide(monkeypatch: pytest.MonkeyPatch) -> None:
     candidates: Iterator[str] = iter(["a", "b", "n1", "n1", "c", "n2"])
-    monkeypatch.setattr(placement, "new_cell_id", lambda: next(candidates))
+    monkeypatch.setattr(changeset, "new_cell_id", lambda: next(candidates))  # fresh_cell_id's source
     edits = plan_edits(snap(make_nb()), [P1, P2], after_id="a")
     assert [edit.cell_id for edit in edits] == ["n1", "n2"]
 

@@ -31,6 +31,7 @@ __all__ = [
     "EditOp",
     "ProposedCell",
     "Status",
+    "fresh_cell_id",
     "new_cell_id",
     "new_change_id",
 ]
@@ -44,6 +45,15 @@ def new_change_id() -> str:
     import secrets  # here, not at the top: reading a history makes no ids (fast `llmdev log`)
 
     return secrets.token_hex(4)
+
+
+def fresh_cell_id(taken: set[str]) -> str:
+    """A new cell id that is not in ``taken``; it is added to ``taken``."""
+    cell_id = new_cell_id()
+    while cell_id in taken:
+        cell_id = new_cell_id()
+    taken.add(cell_id)
+    return cell_id
 
 
 def new_cell_id() -> str:

@@ -57,9 +57,11 @@ def as_v45(data: Any) -> dict[str, Any] | None:
         cell["metadata"].pop("trusted", None)
         _rejoin(cell)
     if minor < 5:  # what nbformat's upgrade does: fresh ids, the old minor remembered
+        from .changeset import fresh_cell_id
+
         taken: set[str] = set()
         for cell in cells:
-            cell["id"] = _fresh_id(taken)
+            cell["id"] = fresh_cell_id(taken)
         metadata["orig_nbformat_minor"] = minor
         data["nbformat_minor"] = 5
     return data
@@ -160,15 +162,6 @@ def _split_bundle(data: dict[str, Any]) -> None:
     for key, value in list(data.items()):
         if isinstance(value, str) and (key.startswith("text/") or key in _SPLIT_MIMES):
             data[key] = value.splitlines(True)
-
-
-def _fresh_id(taken: set[str]) -> str:
-    """A random 8-hex-digit cell id, as nbformat's upgrade makes (``uuid4().hex[:8]``)."""
-    while True:
-        cell_id = os.urandom(4).hex()
-        if cell_id not in taken:
-            taken.add(cell_id)
-            return cell_id
 
 
 @cache

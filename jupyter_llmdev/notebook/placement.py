@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import ApplyError
-from .changeset import CellState, Edit, ProposedCell, new_cell_id
+from .changeset import CellState, Edit, ProposedCell, fresh_cell_id
 from .snapshot import NotebookSnapshot
 
 __all__ = ["plan_edits"]
@@ -62,7 +62,7 @@ def plan_edits(
                 Edit("replace", target, before=CellState(old.cell_type, old.source), after=after)
             )
             continue
-        cell_id = _fresh_id(taken)
+        cell_id = fresh_cell_id(taken)
         edits.append(Edit("insert", cell_id, after=after, anchor=cursor))
         cursor = cell_id
     return edits
@@ -77,11 +77,3 @@ def _replacing_index(cell_type: str, cell_id: str, proposed: Sequence[ProposedCe
         f"The reply holds no {cell_type} cell to put in place of cell {cell_id}; nothing was changed.",
         hint=f"Ask again and say what the new {cell_type} should be, or ask without --replace.",
     )
-
-
-def _fresh_id(taken: set[str]) -> str:
-    cell_id = new_cell_id()
-    while cell_id in taken:
-        cell_id = new_cell_id()
-    taken.add(cell_id)
-    return cell_id
