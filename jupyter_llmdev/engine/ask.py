@@ -143,13 +143,14 @@ class Engine:
         self, request: AskRequest, endpoint: Endpoint, finished: Finished, summary: str
     ) -> AskResult:
         from ..notebook.placement import plan_edits
-        from ..replies import ReplyParser
+        from ..replies import ReplyParser, parse_reply
 
         # replacing a cell: the model's words are shown, not made into cells next to it
         as_markdown = self.config.prose_as_markdown and request.markdown and not request.replace_id
         parser = ReplyParser(prose_as_markdown=as_markdown)
         proposed = parser.feed(finished.text) + parser.finish()
-        if not _has_fenced_cell(finished.text):
+        fenced = proposed if not as_markdown else parse_reply(finished.text, prose_as_markdown=False)
+        if not fenced:
             # an answer in words only (a question back, an explanation) is shown, not inserted
             proposed, prose = [], [finished.text.strip()] if finished.text.strip() else []
         else:
@@ -197,14 +198,6 @@ class Engine:
         from ..llm.client import LLMClient
 
         return LLMClient(endpoint, self.config.limits(), environ=self._environ)
-
-
-def _has_fenced_cell(text: str) -> bool:
-    """Whether the reply holds at least one fenced block that becomes a cell (code or markdown)."""
-    from ..replies import ReplyParser
-
-    parser = ReplyParser(prose_as_markdown=False)
-    return bool(parser.feed(text) + parser.finish())
 
 
 def _finished(results: list[CallResult]) -> Finished:

@@ -55,26 +55,23 @@ def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnaps
         calls.append(flow.call(f"reviewer {number} ({endpoint.describe()})", "reviewer", endpoint, request=request,
                                snapshot=snapshot, history=history, exclude=exclude))
 
-    def finish(results: list[CallResult]) -> ReviewOutcome:
-        results = [_usable(result) for result in results]
+    def finish(replies: list[CallResult]) -> ReviewOutcome:
+        read = [_read(result) for result in replies]
+        results = [result for result, _ in read]
         failures = [result for result in results if result.error is not None]
         if len(failures) == len(results):
             reasons = "; ".join(f"{r.call.endpoint.describe()}: {_one_line(r.error)}" for r in failures)
             raise LLMError(f"No reviewer produced a usable review, so none was recorded ({reasons}).",
                            hint="Check the reviewer_models configuration (`config`) and try again.")
         entries = []
-        for result in results:
+        for result, parsed in read:
             endpoint = result.call.endpoint
-            if result.error is not None:
+            if result.error is not None or parsed is None or result.finished is None:
                 entries.append(reviewer_entry(model=endpoint.model, provider=endpoint.provider,
                                               error=_one_line(result.error)))
                 continue
-            from ..replies import parse_review
-
-            assert result.finished is not None
             entries.append(reviewer_entry(model=endpoint.model, provider=endpoint.provider,
-                                          parsed=parse_review(result.finished.text),
-                                          usage=result.finished.usage.to_dict()))
+                                          parsed=parsed, usage=result.finished.usage.to_dict()))
         review = new_review(change.id, change.plan_id, entries)
         records: list[tuple[str, dict[str, Any]]] = [("reviews", review)]
         if plan is not None and plan.status == "built":
@@ -88,18 +85,19 @@ def review_step(flow: Workflow, section: dict[str, Any], snapshot: NotebookSnaps
     return Step(calls, finish, isolated=True)
 
 
-def _usable(result: CallResult) -> CallResult:
-    """``result``, or a failed one when its reply holds neither a verdict nor a finding: such a
-    reply (a refusal, a chat about something else, junk) is unparsed, never a clean review."""
+def _read(result: CallResult) -> tuple[CallResult, Any]:
+    """``result`` and its parsed review (read once); a failed result when the reply holds neither
+    a verdict nor a finding: such a reply (a refusal, a chat about something else, junk) is
+    unparsed, never a clean review."""
     if result.error is not None or result.finished is None:
-        return result
+        return result, None
     from ..replies import parse_review
 
     parsed = parse_review(result.finished.text)
     if parsed.verdict is None and not parsed.findings:
         return CallResult(result.call, error=LLMError(
-            "its reply holds neither a VERDICT line nor a finding (unparsed, not counted as clean)"))
-    return result
+            "its reply holds neither a VERDICT line nor a finding (unparsed, not counted as clean)")), None
+    return result, parsed
 
 
 def _latest_reviewable(flow: Workflow, section: dict[str, Any]) -> ChangeSet:
