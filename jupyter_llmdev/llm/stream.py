@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import IncompleteReply
-from .types import Delta, Finished, StreamEvent, Usage
+from .types import Delta, Finished, StreamEvent, Usage, count_or_none
 
 __all__ = ["StreamState"]
 
@@ -29,11 +29,6 @@ def _field(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
-def _int(value: Any) -> int | None:
-    """A count the server reported; ``None`` (unknown) for anything else."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
 def _usage(data: Any) -> Usage:
     details = _field(data, "prompt_tokens_details")
     cached = _field(details, "cached_tokens")
@@ -41,9 +36,9 @@ def _usage(data: Any) -> Usage:
         # DeepSeek's name for the same count
         cached = _field(data, "prompt_cache_hit_tokens")
     return Usage(
-        prompt_tokens=_int(_field(data, "prompt_tokens")),
-        completion_tokens=_int(_field(data, "completion_tokens")),
-        cached_tokens=_int(cached),
+        prompt_tokens=count_or_none(_field(data, "prompt_tokens")),
+        completion_tokens=count_or_none(_field(data, "completion_tokens")),
+        cached_tokens=count_or_none(cached),
     )
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "StreamEvent",
     "USAGE_FIELDS",
     "Usage",
+    "count_or_none",
 ]
 
 #: an OpenAI chat message: ``{"role": "system"|"user"|"assistant", "content": str}``
@@ -138,7 +139,7 @@ class Usage:
         if not isinstance(data, Mapping):
             return cls()
         counts = {name: data.get(name) for name in USAGE_FIELDS}
-        return cls(**{name: value if _is_count(value) else None for name, value in counts.items()})
+        return cls(**{name: count_or_none(value) for name, value in counts.items()})
 
     def __add__(self, other: Usage) -> Usage:
         """Two calls of one reply (a cut reply and its continuation): a count is known only
@@ -156,8 +157,9 @@ class Usage:
         return f"{_shown(self.prompt_tokens)} in / {_shown(self.completion_tokens)} out tokens"
 
 
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+def count_or_none(value: Any) -> int | None:
+    """A token count as a server or a stored record gives it; ``None`` (unknown) for anything else."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _shown(count: int | None) -> str:
