@@ -272,9 +272,9 @@ def load_config(
     untrusted: TrustDecision | None = None
     if found:
         project = from_pyproject(*found)
-        if not is_trusted(*found):
-            project, ignored = keep_untrusted(project, found[0].parent)
-            untrusted = TrustDecision(found[0], ignored) if ignored else None
+        kept, ignored = keep_untrusted(project, found[0].parent)
+        if ignored and not is_trusted(*found):  # the trust file is read only when it matters
+            project, untrusted = kept, TrustDecision(found[0], ignored)
         layers.append(project)
     layers.append(from_environ(env))
     layers.append(from_overrides(overrides or {}))

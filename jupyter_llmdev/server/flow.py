@@ -164,13 +164,12 @@ class _Run:
             text = "\n\n".join(part for part in (record.get("summary") or "", outcome.diff) if part)
             self._done(text, outcome=outcome, prose=outcome.notes)
             return
-        import asyncio
-
+        from ..engine.streaming import off_loop
         from ..notebook.docs import write_accepted_doc
 
-        # in a worker thread: it diffs the proposal (stored model text) against the file, and
+        # in the engine's worker thread: it diffs the proposal (stored model text) against the file, and
         # difflib is far from linear on crafted text; the server's loop must not wait for it
-        outcome = await asyncio.to_thread(self.flow.doc_accept, self.section, user=self.user)
+        outcome = await off_loop(lambda: self.flow.doc_accept(self.section, user=self.user))
         _check(outcome.records)
         write_accepted_doc(outcome.path, outcome.new_text,
                            previous=outcome.previous, backup=outcome.backup)

@@ -54,15 +54,11 @@ class ChatRunner:
             root=self.root_dir,
         )
 
-    def untrusted(self, notebook_dir: Path | None = None) -> dict[str, Any] | None:
-        """What the project settings around ``notebook_dir`` lost for want of trust, for the panel."""
-        from ..errors import LLMDevError
+    def untrusted(self, config: Any) -> dict[str, Any] | None:
+        """What the project settings of ``config`` lost for want of trust, for the panel."""
         from .flow import panel_say
 
-        try:
-            decision = self.config(notebook_dir).untrusted
-        except LLMDevError:
-            return None
+        decision = config.untrusted
         if decision is None:
             return None
         settings_file = self._shown(decision.pyproject)
@@ -101,7 +97,7 @@ class ChatRunner:
             path = self._notebook_file(notebook) if notebook else None
             folder = path.parent if path else None
             config = self.config(folder)
-            data["untrusted"] = self.untrusted(folder)
+            data["untrusted"] = self.untrusted(config)
             for role in ("ask", "architect", "developer"):
                 endpoint = config.endpoint(role)
                 data["roles"][role] = {
